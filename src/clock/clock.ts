@@ -1,0 +1,124 @@
+/**
+ * Time, injected. The scheduler reads the time and sets its one timer through a `Clock`, so tests
+ * drive it exactly with {@link ManualClock} and production uses {@link systemClock}.
+ */
+export interface Clock {
+  now(): Date;
+  setTimer(callback: () => void, delayMs: number): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+export interface TimerHandle {
+  readonly id: number;
+}
+
+/** Node's own timers can wait at most 2^31-1 ms; longer sleeps wake up and re-check. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+class SystemClock implements Clock {
+  private nextId = 1;
+  private readonly timers = new Map<number, NodeJS.Timeout>();
+
+  now(): Date {
+    return new Date();
+  }
+
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    const id = this.nextId++;
+    const timeout = setTimeout(() => {
+      this.timers.delete(id);
+      callback();
+    }, Math.min(Math.max(0, delayMs), MAX_TIMER_DELAY_MS));
+    this.timers.set(id, timeout);
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    const timeout = this.timers.get(handle.id);
+    if (timeout) clearTimeout(timeout);
+    this.timers.delete(handle.id);
+  }
+}
+
+/** The real wall clock. */
+export const systemClock: Clock = new SystemClock();
+
+/**
+ * A clock that only moves when told. Timers fire, in due order, during {@link ManualClock.advance}.
+ *
+ * @example
+ * const clock = new ManualClock(new Date('2030-01-01T00:00:00Z'))
+ * const scheduler = new Scheduler({ clock })
+ * await clock.advance(60_000) // one minute passes; due jobs fire
+ */
+export class ManualClock implements Clock {
+  private current: number;
+  private nextId = 1;
+  private readonly timers = new Map<number, { at: number; callback: () => void }>();
+
+  constructor(start: Date | number = Date.UTC(2030, 0, 1)) {
+    this.current = typeof start === 'number' ? start : start.getTime();
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  setTimer(callback: () => void, delayMs: number): TimerHandle {
+    const id = this.nextId++;
+    this.timers.set(id, { at: this.current + Math.max(0, delayMs), callback });
+    return { id };
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    this.timers.delete(handle.id);
+  }
+
+  /** Number of timers waiting. */
+  get pendingTimers(): number {
+    return this.timers.size;
+  }
+
+  /** When the earliest timer will fire, or null. */
+  get nextTimerAt(): Date | null {
+    let earliest: number | null = null;
+    for (const timer of this.timers.values()) if (earliest === null || timer.at < earliest) earliest = timer.at;
+    return earliest === null ? null : new Date(earliest);
+  }
+
+  /**
+   * Moves time forward by `ms`, firing every timer that comes due on the way, each at its own
+   * instant, and letting the promises they start settle before moving on.
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.current + ms;
+    for (;;) {
+      await settle();
+      const due = this.earliestDueBy(target);
+      if (!due) break;
+      this.timers.delete(due.id);
+      this.current = Math.max(this.current, due.at);
+      due.callback();
+    }
+    this.current = target;
+    await settle();
+  }
+
+  /** Sets the time without firing timers (as if the process had been asleep). */
+  jumpTo(date: Date): void {
+    this.current = date.getTime();
+  }
+
+  private earliestDueBy(limit: number): { id: number; at: number; callback: () => void } | null {
+    let found: { id: number; at: number; callback: () => void } | null = null;
+    for (const [id, timer] of this.timers) {
+      if (timer.at <= limit && (!found || timer.at < found.at)) found = { id, ...timer };
+    }
+    return found;
+  }
+}
+
+/** Lets pending promise chains (and I/O callbacks already queued) run. */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

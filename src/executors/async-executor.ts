@@ -1,0 +1,19 @@
+import { runAsJob } from '../tasks/current-job.js';
+import type { TaskInvoker } from './executor.js';
+import { PooledExecutor } from './pooled-executor.js';
+
+/**
+ * Runs tasks in this process, on the event loop, at most `maxConcurrency` at once (default 10, as
+ * APScheduler's thread pool). The default executor: right for I/O-bound tasks.
+ *
+ * @example
+ * new Scheduler({ executors: { default: new AsyncExecutor({ maxConcurrency: 50 }) } })
+ */
+export class AsyncExecutor extends PooledExecutor {
+  constructor(options: { readonly maxConcurrency?: number } = {}) {
+    super(options.maxConcurrency ?? 10);
+  }
+
+  protected readonly invoke: TaskInvoker = async ({ task, args, kwargs, jobId, scheduledRunTime }) =>
+    runAsJob({ id: jobId, scheduledRunTime }, () => task.fn(...args, kwargs));
+}

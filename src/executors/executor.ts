@@ -1,0 +1,33 @@
+import type { ResolvedTask } from '../tasks/task-registry.js';
+
+/**
+ * The executor contract, as APScheduler's `BaseExecutor`: it decides how many runs go on at once and
+ * where a task's code runs. The scheduler hands it a submission (all the run times of one due job,
+ * run in order, one instance); when a slot is free the executor calls it with an `invoke` function
+ * that runs one task call its own way (in this thread, or in a worker thread).
+ *
+ * @example
+ * const executor = new AsyncExecutor({ maxConcurrency: 20 })
+ * await executor.submit(async (invoke) => { await invoke(invocation) })
+ */
+export interface Executor {
+  start(): Promise<void>;
+  /** Queues a submission; the promise settles when the submission has run (or was dropped at shutdown). */
+  submit(submission: Submission): Promise<void>;
+  /** Stops taking submissions; with `wait`, resolves once the running and queued ones have finished. */
+  shutdown(options: { readonly wait: boolean }): Promise<void>;
+}
+
+/** One instance of a job: runs its run times in order through `invoke`. */
+export type Submission = (invoke: TaskInvoker) => Promise<void>;
+
+/** Calls a task once, resolving with its return value or rejecting with what it threw. */
+export type TaskInvoker = (invocation: TaskInvocation) => Promise<unknown>;
+
+export interface TaskInvocation {
+  readonly task: ResolvedTask;
+  readonly args: readonly unknown[];
+  readonly kwargs: Readonly<Record<string, unknown>>;
+  readonly jobId: string;
+  readonly scheduledRunTime: Date;
+}

@@ -1,0 +1,45 @@
+/**
+ * jobclock's public API: everything a user imports from `jobclock`.
+ *
+ * @example
+ * import { Scheduler, CronTrigger, currentJob } from 'jobclock'
+ */
+export { Scheduler } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SchedulerState, JobQuery } from './scheduler/scheduler.js';
+export * from './scheduler/events.js';
+export type { Logger } from './scheduler/logger.js';
+export { silentLogger } from './scheduler/logger.js';
+
+export type { Trigger, TriggerJSON, TriggerKind, TriggerContext, TriggerFactory } from './triggers/trigger.js';
+export { createTrigger, triggerKinds } from './triggers/trigger-registry.js';
+export { DateTrigger } from './triggers/date-trigger.js';
+export { IntervalTrigger } from './triggers/interval-trigger.js';
+export { CronTrigger } from './triggers/cron/cron-trigger.js';
+
+export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob } from './stores/job-store.js';
+export { MemoryJobStore } from './stores/memory.js';
+export { createJobStore } from './stores/store-url.js';
+
+export type { Executor, Submission, TaskInvoker, TaskInvocation } from './executors/executor.js';
+export { AsyncExecutor } from './executors/async-executor.js';
+export { WorkerExecutor } from './executors/worker-executor.js';
+
+export type { Job, JobDefaults, JobState } from './jobs/job.js';
+export type { JobDefinition, JobChanges } from './jobs/job-definition.js';
+export { jobToJSON } from './jobs/job-json.js';
+export type { JobJSON } from './jobs/job-json.js';
+
+export { TaskRegistry } from './tasks/task-registry.js';
+export type { TaskFunction, ResolvedTask } from './tasks/task-registry.js';
+export { currentJob } from './tasks/current-job.js';
+export type { CurrentJob } from './tasks/current-job.js';
+
+export type { Clock, TimerHandle } from './clock/clock.js';
+export { ManualClock, systemClock } from './clock/clock.js';
+
+export * from './errors.js';
+
+export { defineConfig } from './config/config.js';
+export type { JobclockConfig } from './config/config.js';
+export { loadConfig } from './config/load-config.js';
+

@@ -1,0 +1,9 @@
+/** Where the scheduler writes what a person running it should know. `console` fits. */
+export interface Logger {
+  info(message: string, ...details: unknown[]): void;
+  warn(message: string, ...details: unknown[]): void;
+  error(message: string, ...details: unknown[]): void;
+}
+
+/** A logger that drops everything (for tests and benchmarks). */
+export const silentLogger: Logger = { info() {}, warn() {}, error() {} };

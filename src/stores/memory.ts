@@ -1,0 +1,103 @@
+import sortedBtree from 'sorted-btree';
+import { ConflictingIdError, JobLookupError } from '../errors.js';
+import type { Job } from '../jobs/job.js';
+import type { AcquiredJob, JobAdvance, JobPage, JobStore } from './job-store.js';
+
+// sorted-btree is CommonJS: loaded as ESM its class is the module object's `default`; loaded
+// through require (mocha under tsx) the default import is the class itself.
+type BTreeClass = typeof sortedBtree.default;
+const BTree: BTreeClass =
+  (sortedBtree as unknown as { default?: BTreeClass }).default ?? (sortedBtree as unknown as BTreeClass);
+
+type TimeKey = readonly [time: number, id: string];
+
+const compareTimeKeys = (a: TimeKey, b: TimeKey): number =>
+  a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
+
+/**
+ * Keeps jobs in memory, in two B-trees: by id, and by (next run time, id) for the due look-ups,
+ * so both are O(log n). Nothing survives the process: use it for throw-away jobs and tests.
+ *
+ * @example
+ * new Scheduler({ jobstores: { default: new MemoryJobStore() } })
+ */
+export class MemoryJobStore implements JobStore {
+  private readonly byId = new BTree<string, Job>();
+  private readonly byTime = new BTree<TimeKey, Job>(undefined, compareTimeKeys);
+
+  async open(): Promise<void> {}
+
+  async close(): Promise<void> {}
+
+  async addJob(job: Job, options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
+    const existing = this.byId.get(job.id);
+    if (existing && !options.replaceExisting) throw new ConflictingIdError(job.id);
+    if (existing) this.unindex(existing);
+    this.index(job);
+  }
+
+  async updateJob(job: Job): Promise<void> {
+    const existing = this.byId.get(job.id);
+    if (!existing) throw new JobLookupError(job.id);
+    this.unindex(existing);
+    this.index(job);
+  }
+
+  async removeJob(id: string): Promise<void> {
+    const existing = this.byId.get(id);
+    if (!existing) throw new JobLookupError(id);
+    this.unindex(existing);
+  }
+
+  async removeAllJobs(): Promise<void> {
+    this.byId.clear();
+    this.byTime.clear();
+  }
+
+  async lookupJob(id: string): Promise<Job | null> {
+    return this.byId.get(id) ?? null;
+  }
+
+  async getJobs(page: JobPage = {}): Promise<Job[]> {
+    const limit = page.limit ?? Infinity;
+    const jobs: Job[] = [];
+    if (limit <= 0) return jobs;
+    this.byId.forRange(page.after ?? '', this.byId.maxKey() ?? '', true, (id, job) => {
+      if (page.after !== undefined && id === page.after) return;
+      jobs.push(job);
+      if (jobs.length >= limit) return { break: true };
+      return;
+    });
+    return jobs;
+  }
+
+  async getNextRunTime(): Promise<Date | null> {
+    const first = this.byTime.minKey();
+    return first ? new Date(first[0]) : null;
+  }
+
+  async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    const due: Job[] = [];
+    const nowMs = now.getTime();
+    for (const [key, job] of this.byTime.entries()) {
+      if (key[0] > nowMs || due.length >= limit) break;
+      due.push(job);
+    }
+    return due.map((job) => {
+      const decision = advance(job);
+      this.unindex(job);
+      if (decision.kind === 'reschedule') this.index({ ...job, nextRunTime: decision.nextRunTime });
+      return { job, advance: decision };
+    });
+  }
+
+  private index(job: Job): void {
+    this.byId.set(job.id, job);
+    if (job.nextRunTime) this.byTime.set([job.nextRunTime.getTime(), job.id], job);
+  }
+
+  private unindex(job: Job): void {
+    this.byId.delete(job.id);
+    if (job.nextRunTime) this.byTime.delete([job.nextRunTime.getTime(), job.id]);
+  }
+}

@@ -1,0 +1,142 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { JobclockDatabase, StoreDialect } from './schema.js';
+import type { SqlTarget } from './sql-dialects.js';
+
+/**
+ * The few statements that differ between SQLite and PostgreSQL. Everything else the store builds
+ * once with Kysely for both.
+ *
+ * @example
+ * const statements = dialectStatements(target)
+ * await statements.writeTransaction(db, (trx) => statements.rescheduleMany(trx, rows, Date.now()))
+ */
+export interface DialectStatements {
+  readonly dialect: StoreDialect;
+  /** Lock the due rows a transaction selects, skipping rows another transaction holds. */
+  readonly lockDueRows: boolean;
+  /** The schema the store's tables go in: the configured one, or the connection's current one. */
+  resolveSchema(db: Kysely<JobclockDatabase>, configured: string | null): Promise<string | null>;
+  /** Runs `work` in one transaction that may read and then write without a lock upgrade failing. */
+  writeTransaction<T>(db: Kysely<JobclockDatabase>, work: (trx: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
+  /**
+   * Runs Kysely's migrator so that two processes opening one database cannot both apply a migration,
+   * and a migration that fails half-way leaves nothing behind.
+   */
+  guardMigrations<T>(db: Kysely<JobclockDatabase>, migrate: (db: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
+  /** Sets the next run time of several jobs in one statement. */
+  rescheduleMany(trx: Kysely<JobclockDatabase>, rows: readonly RescheduledRow[], updatedAt: number): Promise<void>;
+  /**
+   * A list of ids for `where('id', 'in', …)` as ONE parameter, so the statement text is the same
+   * for any number of ids (one cached statement) and never nears SQLite's parameter limit.
+   */
+  idList(ids: readonly string[]): RawBuilder<string>;
+  /** The error is a duplicate primary key. */
+  isUniqueViolation(error: unknown): boolean;
+  /** The error says the JSON holds text the column type cannot store (PostgreSQL jsonb and `\u0000`). */
+  isUnstorableJson(error: unknown): boolean;
+}
+
+export interface RescheduledRow {
+  readonly id: string;
+  readonly nextRunTime: number;
+}
+
+/** The statements for a target's dialect. */
+export function dialectStatements(target: SqlTarget): DialectStatements {
+  return target.dialect === 'sqlite' ? sqliteStatements : postgresStatements;
+}
+
+const sqliteStatements: DialectStatements = {
+  dialect: 'sqlite',
+  lockDueRows: false,
+  async resolveSchema() {
+    return null;
+  },
+  writeTransaction(db, work) {
+    // A plain BEGIN takes the write lock only at the first write, and that upgrade fails at once
+    // (busy_timeout does not apply) if another connection wrote meanwhile. IMMEDIATE takes it first.
+    return db.connection().execute(async (connection) => {
+      await sql`begin immediate`.execute(connection);
+      try {
+        const result = await work(connection);
+        await sql`commit`.execute(connection);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(connection);
+        throw error;
+      }
+    });
+  },
+  guardMigrations(db, migrate) {
+    // Kysely's SQLite adapter takes no migration lock and runs no transaction (it assumes one
+    // process). SQLite's DDL is transactional, so one IMMEDIATE transaction gives both.
+    return sqliteStatements.writeTransaction(db, migrate);
+  },
+  async rescheduleMany(trx, rows, updatedAt) {
+    // One statement for the batch: the rows travel as one JSON array of [id, time] pairs.
+    const pairs = JSON.stringify(rows.map((row) => [row.id, row.nextRunTime]));
+    await trx
+      .updateTable('jobs')
+      .from(sql<{ value: string }>`json_each(${pairs})`.as('v'))
+      .set({ next_run_time: sql<number>`v.value ->> 1`, updated_at: updatedAt })
+      .where('jobs.id', '=', sql<string>`v.value ->> 0`)
+      .execute();
+  },
+  idList(ids) {
+    return sql<string>`(select value from json_each(${JSON.stringify(ids)}))`;
+  },
+  isUniqueViolation(error) {
+    const code = errorCode(error);
+    return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
+  },
+  isUnstorableJson() {
+    return false;
+  },
+};
+
+const postgresStatements: DialectStatements = {
+  dialect: 'postgres',
+  lockDueRows: true,
+  async resolveSchema(db, configured) {
+    if (configured !== null) return configured;
+    const { rows } = await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db);
+    const schema = rows[0]?.schema ?? null;
+    if (schema === null) throw new Error('PostgreSQL has no current schema (search_path names none that exists): set the store schema');
+    return schema;
+  },
+  writeTransaction(db, work) {
+    return db.transaction().execute(work);
+  },
+  guardMigrations(db, migrate) {
+    // Kysely's PostgreSQL adapter already holds an advisory lock and a transaction per run.
+    return migrate(db);
+  },
+  async rescheduleMany(trx, rows, updatedAt) {
+    // One statement with two array parameters, whatever the batch size: UPDATE … FROM unnest(…).
+    const ids = rows.map((row) => row.id);
+    const times = rows.map((row) => row.nextRunTime);
+    await trx
+      .updateTable('jobs')
+      .from(
+        sql<{ id: string; next_run_time: number }>`unnest(${ids}::text[], ${times}::bigint[])`.as<'v'>(sql`v(id, next_run_time)`),
+      )
+      .set((eb) => ({ next_run_time: eb.ref('v.next_run_time'), updated_at: updatedAt }))
+      .whereRef('jobs.id', '=', 'v.id')
+      .execute();
+  },
+  idList(ids) {
+    return sql<string>`(select unnest(${ids}::text[]))`;
+  },
+  isUniqueViolation(error) {
+    return errorCode(error) === '23505';
+  },
+  isUnstorableJson(error) {
+    // 22P05 untranslatable_character (\u0000), 22P02 invalid_text_representation (lone surrogates).
+    const code = errorCode(error);
+    return code === '22P05' || code === '22P02';
+  },
+};
+
+function errorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
+}

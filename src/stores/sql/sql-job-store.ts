@@ -1,0 +1,270 @@
+import { Migrator, type Kysely } from 'kysely';
+import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
+import type { Job } from '../../jobs/job.js';
+import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
+import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
+import { StoreMigrationProvider } from './migration-provider.js';
+import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js';
+import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
+import { createKysely, type SqlTarget } from './sql-dialects.js';
+import { TableNamesPlugin } from './table-names-plugin.js';
+
+/**
+ * Where a SQL store keeps its tables.
+ *
+ * @example
+ * new SqlJobStore(target, { tablePrefix: 'billing_', schema: 'scheduling' })
+ */
+export interface SqlJobStoreOptions {
+  /** Prefix of every table name, default `jobclock_`: apps sharing a database use different ones. */
+  readonly tablePrefix?: string;
+  /** PostgreSQL schema for the tables, created if missing; default the connection's current schema. SQLite ignores it. */
+  readonly schema?: string | null;
+}
+
+/** An open store: the Kysely instance to close, and the one its queries go through. */
+interface Connection {
+  readonly kysely: Kysely<JobclockDatabase>;
+  /** `kysely` with the prefixed table names and the schema applied. */
+  readonly db: Kysely<JobclockDatabase>;
+  readonly context: StoreContext;
+  readonly appliedMigrations: readonly string[];
+}
+
+/**
+ * The job store on SQL, SQLite (better-sqlite3) or PostgreSQL (pg), through Kysely. Opening it
+ * runs the migrations of `migrations/`. Every method returns once its change is committed; due
+ * jobs come off the `(next_run_time, id)` index and are advanced in the transaction that hands
+ * them out (on PostgreSQL with `FOR UPDATE SKIP LOCKED`, so several processes can share a store).
+ *
+ * @example
+ * const store = new SqlJobStore({ dialect: 'sqlite', filename: './data/jobclock.sqlite' })
+ * await store.open({ onUnreadableJob: console.error })
+ * await store.addJob(job)
+ */
+export class SqlJobStore implements JobStore {
+  private readonly statements: DialectStatements;
+  private readonly names: StoreNames;
+  private connecting: Promise<Connection> | null = null;
+
+  constructor(
+    private readonly target: SqlTarget,
+    options: SqlJobStoreOptions = {},
+  ) {
+    this.statements = dialectStatements(target);
+    // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
+    this.names = storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null);
+  }
+
+  /** Names of the migrations the last `open()` applied (empty when the schema was up to date). */
+  async appliedMigrations(): Promise<readonly string[]> {
+    return (await this.connection()).appliedMigrations;
+  }
+
+  async open(context: StoreContext): Promise<void> {
+    if (!this.connecting) {
+      const connecting = this.connect(context);
+      this.connecting = connecting;
+      // A failed open leaves the store closed, so a later open() tries again.
+      connecting.catch(() => {
+        if (this.connecting === connecting) this.connecting = null;
+      });
+    }
+    await this.connecting;
+  }
+
+  async close(): Promise<void> {
+    const connecting = this.connecting;
+    this.connecting = null;
+    const connection = await connecting?.catch(() => null);
+    await connection?.kysely.destroy();
+  }
+
+  async addJob(job: Job, options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
+    const { db } = await this.connection();
+    const row = rowOfJob(job, Date.now());
+    const insert = db.insertInto('jobs').values(row);
+    try {
+      if (options.replaceExisting) {
+        const { id: _id, ...changes } = row;
+        await insert.onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
+      } else {
+        await insert.execute();
+      }
+    } catch (error) {
+      // The unique index decides, so two processes adding the same id at once get one conflict.
+      if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(job.id);
+      throw this.storableOr(error, job.id);
+    }
+  }
+
+  async updateJob(job: Job): Promise<void> {
+    const { db } = await this.connection();
+    const { id, ...changes } = rowOfJob(job, Date.now());
+    let result;
+    try {
+      result = await db.updateTable('jobs').set(changes).where('id', '=', id).executeTakeFirst();
+    } catch (error) {
+      throw this.storableOr(error, id);
+    }
+    if (result.numUpdatedRows === 0n) throw new JobLookupError(id);
+  }
+
+  async removeJob(id: string): Promise<void> {
+    const { db } = await this.connection();
+    const result = await db.deleteFrom('jobs').where('id', '=', id).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new JobLookupError(id);
+  }
+
+  async removeAllJobs(): Promise<void> {
+    const { db } = await this.connection();
+    await db.deleteFrom('jobs').execute();
+  }
+
+  async lookupJob(id: string): Promise<Job | null> {
+    const { db, context } = await this.connection();
+    const row = await db.selectFrom('jobs').select(JOB_COLUMNS).where('id', '=', id).executeTakeFirst();
+    return row ? readOrReport(row, context) : null;
+  }
+
+  async getJobs(page: JobPage = {}): Promise<Job[]> {
+    const { db, context } = await this.connection();
+    const limit = Math.floor(page.limit ?? Infinity);
+    const jobs: Job[] = [];
+    let after = page.after;
+    // Unreadable rows are skipped, so a page may need more than one read to fill up.
+    while (jobs.length < limit) {
+      const wanted = limit - jobs.length;
+      let query = db.selectFrom('jobs').select(JOB_COLUMNS).orderBy('id');
+      if (after !== undefined) query = query.where('id', '>', after);
+      if (Number.isFinite(wanted)) query = query.limit(wanted);
+      const rows = await query.execute();
+      for (const row of rows) {
+        const job = readOrReport(row, context);
+        if (job) jobs.push(job);
+      }
+      const last = rows.at(-1);
+      if (!last || rows.length < wanted) break;
+      after = last.id;
+    }
+    return jobs;
+  }
+
+  async getNextRunTime(): Promise<Date | null> {
+    const { db } = await this.connection();
+    const row = await db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('next_run_time').as('next_run_time'))
+      .executeTakeFirst();
+    const time = row?.next_run_time ?? null;
+    return time === null ? null : new Date(Number(time));
+  }
+
+  async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    if (!(limit >= 1)) return [];
+    const { db, context } = await this.connection();
+    const { acquired, unreadable } = await this.statements.writeTransaction(db, (trx) =>
+      this.acquireIn(trx, now.getTime(), limit, advance),
+    );
+    // Reported after the commit, so whoever hears of a broken row finds it paused.
+    for (const error of unreadable) context.onUnreadableJob(error);
+    return acquired;
+  }
+
+  private async acquireIn(
+    trx: Kysely<JobclockDatabase>,
+    now: number,
+    limit: number,
+    advance: (job: Job) => JobAdvance,
+  ): Promise<{ acquired: AcquiredJob[]; unreadable: JobDeserializationError[] }> {
+    let due = trx
+      .selectFrom('jobs')
+      .select(JOB_COLUMNS)
+      .where('next_run_time', '<=', now)
+      .orderBy('next_run_time')
+      .orderBy('id');
+    if (Number.isFinite(limit)) due = due.limit(Math.floor(limit));
+    if (this.statements.lockDueRows) due = due.forUpdate().skipLocked();
+    const rows = await due.execute();
+
+    const acquired: AcquiredJob[] = [];
+    const unreadable: JobDeserializationError[] = [];
+    const rescheduled: RescheduledRow[] = [];
+    const removed: string[] = [];
+    for (const row of rows) {
+      let job: Job;
+      try {
+        job = jobOfRow(row);
+      } catch (error) {
+        unreadable.push(error as JobDeserializationError);
+        continue;
+      }
+      const decision = advance(job);
+      acquired.push({ job, advance: decision });
+      if (decision.kind === 'reschedule') rescheduled.push({ id: job.id, nextRunTime: decision.nextRunTime.getTime() });
+      else removed.push(job.id);
+    }
+
+    const updatedAt = Date.now();
+    if (rescheduled.length > 0) await this.statements.rescheduleMany(trx, rescheduled, updatedAt);
+    if (removed.length > 0) await trx.deleteFrom('jobs').where('id', 'in', this.statements.idList(removed)).execute();
+    if (unreadable.length > 0) {
+      // Kept for a person to repair, but paused: it would otherwise be due, and fail, every time.
+      const ids = unreadable.map((error) => error.jobId);
+      await trx
+        .updateTable('jobs')
+        .set({ next_run_time: null, updated_at: updatedAt })
+        .where('id', 'in', this.statements.idList(ids))
+        .execute();
+    }
+    return { acquired, unreadable };
+  }
+
+  private async connect(context: StoreContext): Promise<Connection> {
+    const kysely = createKysely(this.target);
+    try {
+      const schema = await this.statements.resolveSchema(kysely, this.names.schema);
+      const names: StoreNames = { ...this.names, schema };
+      const { error, results = [] } = await this.statements.guardMigrations(kysely, (db) =>
+        new Migrator({
+          db,
+          provider: new StoreMigrationProvider(names, this.target.dialect),
+          migrationTableName: names.migrations,
+          migrationLockTableName: names.migrationLock,
+          migrationTableSchema: schema ?? undefined,
+        }).migrateToLatest(),
+      );
+      if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs }));
+      return {
+        kysely,
+        db: schema === null ? prefixed : prefixed.withSchema(schema),
+        context,
+        appliedMigrations: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
+      };
+    } catch (error) {
+      await kysely.destroy();
+      throw error;
+    }
+  }
+
+  private async connection(): Promise<Connection> {
+    if (!this.connecting) throw new Error('The SQL job store is not open: call open() first');
+    return this.connecting;
+  }
+
+  /** PostgreSQL's jsonb refuses `\u0000` and lone surrogates: that is the caller's input, not a fault. */
+  private storableOr(error: unknown, id: string): unknown {
+    if (!this.statements.isUnstorableJson(error)) return error;
+    return new ValidationError(`Job "${id}" holds text the store cannot keep (a \\u0000 character or an unpaired surrogate)`);
+  }
+}
+
+function readOrReport(row: StoredJobRow, context: StoreContext): Job | null {
+  try {
+    return jobOfRow(row);
+  } catch (error) {
+    context.onUnreadableJob(error as JobDeserializationError);
+    return null;
+  }
+}

@@ -1,0 +1,108 @@
+import { DateTime } from 'luxon';
+import { ValidationError } from '../errors.js';
+import { formatInZone, zoneNamed } from './timezone.js';
+
+/** A date option: a `Date`, epoch milliseconds, or ISO 8601 (a string without offset is read in the trigger's zone). */
+export type DateInput = Date | string | number;
+
+// Shared by the triggers and by src/jobs/job-definition.ts (next_run_time): keep this signature.
+
+/**
+ * Reads a date option: a `Date`, epoch milliseconds, or an ISO 8601 string. A string without an
+ * offset is a wall-clock time in `timezone` (as APScheduler reads naive datetimes).
+ *
+ * @example
+ * parseDateOption('2030-03-31T02:30:00', 'run_date', 'Europe/London')
+ */
+export function parseDateOption(value: unknown, field: string, timezone: string): Date {
+  if (value instanceof Date) {
+    if (Number.isNaN(value.getTime())) throw new ValidationError(`${field} is an invalid Date`);
+    return value;
+  }
+  if (typeof value === 'number') {
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) throw new ValidationError(`${field} must be a finite number of milliseconds in range, got ${value}`);
+    return date;
+  }
+  if (typeof value !== 'string') {
+    throw new ValidationError(`${field} must be an ISO 8601 date string, a Date or epoch milliseconds, got ${describe(value)}`);
+  }
+  const text = value.trim().replace(' ', 'T');
+  // Read as UTC first: without an offset this gives the wall time, mapped to the zone below.
+  const parsed = DateTime.fromISO(text, { zone: 'UTC', setZone: true });
+  if (!parsed.isValid) {
+    throw new ValidationError(`${field} ${JSON.stringify(value)} is not an ISO 8601 date (${parsed.invalidExplanation ?? parsed.invalidReason})`);
+  }
+  return HAS_OFFSET.test(text) ? parsed.toJSDate() : new Date(wallInstant(parsed.toMillis(), timezone));
+}
+
+const HAS_OFFSET = /T.*(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
+
+/**
+ * A naive wall time in a zone as APScheduler 3 reads it (pytz `localize(is_dst=False)`): a time that
+ * occurs twice is its later occurrence (standard time), a time that does not exist is read with the
+ * offset from before the change.
+ */
+function wallInstant(wall: number, timezone: string): number {
+  const mapping = zoneNamed(timezone).fromWall(wall);
+  if (mapping.kind === 'unique') return mapping.instant;
+  return mapping.kind === 'ambiguous' ? mapping.later : mapping.shifted;
+}
+
+/**
+ * Reads an optional date option (`start_date`, `end_date`): absent or null gives null.
+ *
+ * @example
+ * parseOptionalDate(undefined, 'end_date', 'UTC') // null
+ */
+export function parseOptionalDate(value: unknown, field: string, timezone: string): Date | null {
+  return value === undefined || value === null ? null : parseDateOption(value, field, timezone);
+}
+
+/**
+ * A bad option value as error messages show it: strings quoted, objects named by kind, never dumped.
+ *
+ * @example
+ * describe({ a: 1 }) // 'an object'
+ */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/**
+ * Rejects option keys a trigger kind does not know, so a typo (`minuts: 5`) is an error instead of a
+ * silently different schedule.
+ *
+ * @example
+ * rejectUnknownOptions('interval', { minuts: 5 }, ['minutes']) // throws ValidationError
+ */
+export function rejectUnknownOptions(
+  kind: string,
+  options: Readonly<Record<string, unknown>>,
+  optionKeys: readonly string[],
+): void {
+  const unknown = Object.keys(options).filter((key) => !optionKeys.includes(key));
+  if (unknown.length > 0) {
+    throw new ValidationError(
+      `Unknown option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => JSON.stringify(k)).join(', ')} for the ${kind} trigger (accepted: ${optionKeys.join(', ')})`,
+    );
+  }
+}
+
+/**
+ * Rejects an end date before the start date: such a trigger could never fire.
+ *
+ * @example
+ * requireOrderedDates(new Date(2), new Date(1)) // throws ValidationError
+ */
+export function requireOrderedDates(start: Date | null, end: Date | null, timezone: string): void {
+  if (start !== null && end !== null && end.getTime() < start.getTime()) {
+    throw new ValidationError(
+      `end_date (${formatInZone(end, timezone)}) is before start_date (${formatInZone(start, timezone)})`,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import { ValidationError } from '../errors.js';
+import { describe } from './dates.js';
+
+/** A source of uniform numbers in [0, 1), like `Math.random`; injectable so tests are exact. */
+export type RandomSource = () => number;
+
+/**
+ * Reads a `jitter` option: seconds, a non-negative finite number, or null/undefined for none.
+ *
+ * @example
+ * parseJitter(30) // 30
+ * parseJitter(-1) // throws ValidationError
+ */
+export function parseJitter(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new ValidationError(`jitter must be a non-negative number of seconds or null, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Delays a fire time by a uniformly random 0..`jitter` seconds, as APScheduler 3's
+ * `BaseTrigger._apply_jitter`: spreading jobs that share a schedule so they do not all hit a
+ * resource at the same instant. No jitter (null or 0) returns the time unchanged.
+ *
+ * @example
+ * applyJitter(new Date('2030-01-01T00:00:00Z'), 10, () => 0.5) // 2030-01-01T00:00:05Z
+ */
+export function applyJitter(fireTime: Date, jitter: number | null, random: RandomSource): Date {
+  if (!jitter) return fireTime;
+  return new Date(fireTime.getTime() + random() * jitter * 1000);
+}

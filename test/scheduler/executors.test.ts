@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import path from 'node:path';
+import { threadId } from 'node:worker_threads';
+import { AsyncExecutor } from '../../src/executors/async-executor.js';
+import { WorkerExecutor } from '../../src/executors/worker-executor.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { silentLogger } from '../../src/scheduler/logger.js';
+import { gate } from '../helpers/harness.js';
+
+describe('executors', () => {
+  it('AsyncExecutor runs at most maxConcurrency submissions at once, in order', async () => {
+    const executor = new AsyncExecutor({ maxConcurrency: 2 });
+    await executor.start();
+    let active = 0;
+    let peak = 0;
+    const order: number[] = [];
+    const gates = [gate(), gate(), gate(), gate()];
+    const done = gates.map((g, i) =>
+      executor.submit(async () => {
+        active++;
+        peak = Math.max(peak, active);
+        order.push(i);
+        await g.promise;
+        active--;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(order).to.deep.equal([0, 1]);
+    gates.forEach((g) => g.open());
+    await Promise.all(done);
+    expect(peak).to.equal(2);
+    expect(order).to.deep.equal([0, 1, 2, 3]);
+    await executor.shutdown({ wait: true });
+  });
+
+  it('defaults to 10 at once, as APScheduler', () => {
+    expect(new AsyncExecutor().maxConcurrency).to.equal(10);
+  });
+
+  it('shutdown without wait drops queued submissions', async () => {
+    const executor = new AsyncExecutor({ maxConcurrency: 1 });
+    await executor.start();
+    const g = gate();
+    let ran = 0;
+    void executor.submit(async () => { ran++; await g.promise; });
+    const queued = executor.submit(async () => { ran++; });
+    await new Promise((r) => setImmediate(r));
+    await executor.shutdown({ wait: false });
+    g.open();
+    await queued;
+    expect(ran).to.equal(1);
+  });
+
+  describe('WorkerExecutor', function () {
+    this.timeout(30_000);
+    const taskFile = path.resolve('test/fixtures/tasks/cpu.mjs');
+
+    it('runs a task module function in a worker thread, with currentJob and kwargs', async () => {
+      const scheduler = new Scheduler({ logger: silentLogger, executors: { worker: new WorkerExecutor({ maxThreads: 1 }) } });
+      await scheduler.tasks.registerFile(taskFile);
+      await scheduler.addJob({ id: 'fib', func: 'cpu:fib', trigger: 'interval', hours: 1, executor: 'worker', args: [20], kwargs: { a: 1 } });
+      const result = (await scheduler.runJob('fib')) as { value: number; threadId: number; job: string; kwargs: unknown };
+      expect(result.value).to.equal(6765);
+      expect(result.threadId).to.not.equal(threadId);
+      expect(result.job).to.equal('fib');
+      expect(result.kwargs).to.deep.equal({ a: 1 });
+      await scheduler.addJob({ id: 'boom', func: 'cpu:boom', trigger: 'interval', hours: 1, executor: 'worker' });
+      await scheduler.runJob('boom').then(() => expect.fail(), (e: Error) => expect(e.message).to.contain('boom in worker'));
+      await scheduler.start();
+      await scheduler.close();
+    });
+
+    it('refuses a task registered by code, with a clear error', async () => {
+      const scheduler = new Scheduler({ logger: silentLogger, executors: { worker: new WorkerExecutor({ maxThreads: 1 }) } });
+      scheduler.registerTasks('code', { f: () => 1 });
+      await scheduler.addJob({ id: 'c', func: 'code:f', trigger: 'interval', hours: 1, executor: 'worker' });
+      await scheduler.runJob('c').then(() => expect.fail(), (e: Error) => expect(e.message).to.contain('task module files'));
+      await scheduler.start();
+      await scheduler.close();
+    });
+  });
+});

@@ -367,10 +367,13 @@ def crontab_cases():
 
 def write(name, description, cases):
     path = os.path.join(OUT, name)
+    header = {'generator': 'scripts/gen-apscheduler-fixtures.py', 'apscheduler': apscheduler.__version__,
+              'pytz': pytz.__version__, 'description': description}
     with open(path, 'w') as out:
-        json.dump({'generator': 'scripts/gen-apscheduler-fixtures.py', 'apscheduler': apscheduler.__version__,
-                   'pytz': pytz.__version__, 'description': description, 'cases': cases}, out, indent=1)
-        out.write('\n')
+        # One case per line: small files, readable diffs when APScheduler or tzdata change.
+        out.write(json.dumps(header)[:-1] + ', "cases": [\n')
+        out.write(',\n'.join(json.dumps(case, ensure_ascii=False) for case in cases))
+        out.write('\n]}\n')
     print(f'{path}: {len(cases)} cases')
 
 

@@ -9,11 +9,16 @@ import { ValidationError } from '../errors.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-/** Bounds how many hourly offsets one zone remembers; the cache is a speed-up, never a source of truth. */
-const MAX_CACHED_HOURS = 20_000;
+/** Bounds how many days one zone remembers; the cache is a speed-up, never a source of truth. */
+const MAX_CACHED_DAYS = 20_000;
 const FIXED_ZONE = /^(?:Etc\/)?(?:UTC|UCT|GMT|Zulu|Universal|Greenwich|GMT[+-]0)$|^Etc\/GMT[+-]\d{1,2}$/i;
 
-/** How a wall time maps to instants in a zone. */
+/**
+ * How a wall time maps to instants in a zone.
+ *
+ * @example
+ * zoneNamed('Europe/London').fromWall(Date.UTC(2030, 9, 27, 1, 30)).kind // 'ambiguous'
+ */
 export type WallMapping =
   | { readonly kind: 'unique'; readonly instant: number }
   /** The wall time occurs twice (clocks went back): `earlier` in summer time, `later` after. */
@@ -26,8 +31,8 @@ export type WallMapping =
   | { readonly kind: 'gap'; readonly gapEndWall: number; readonly shifted: number };
 
 /**
- * One IANA zone's offsets, memoised per UTC hour: the scheduler asks for the same few hours over and
- * over, and luxon's `offset()` goes through `Intl` (microseconds) every time.
+ * One IANA zone's offsets, memoised per UTC day: every offset lookup goes through `Intl` (microseconds),
+ * and the scheduler keeps asking about the same few days.
  *
  * @example
  * const london = zoneNamed('Europe/London')
@@ -36,23 +41,35 @@ export type WallMapping =
 export class Zone {
   private readonly iana: IANAZone | null;
   private readonly fixedOffset: number;
-  private readonly hourOffsets = new Map<number, number>();
+  /** Formats just the offset (`GMT+10:30`): five times faster than luxon's full `formatToParts`. */
+  private readonly offsetFormat: Intl.DateTimeFormat | null;
+  /** Offsets at the start of UTC days. */
+  private readonly dayStarts = new Map<number, number>();
+  /** The instant of the change on days whose start and end offsets differ. */
+  private readonly changes = new Map<number, number>();
 
   constructor(readonly name: string) {
     const iana = IANAZone.create(name);
     // Fixed zones never change offset: skip the cache and Intl entirely on the hot path.
     this.fixedOffset = FIXED_ZONE.test(name) ? iana.offset(0) * 60_000 : Number.NaN;
     this.iana = Number.isNaN(this.fixedOffset) ? iana : null;
+    this.offsetFormat = this.iana === null ? null : offsetFormat(name);
   }
 
   /** The zone's UTC offset at an instant, in milliseconds. */
   offsetAt(instant: number): number {
     if (this.iana === null) return this.fixedOffset;
-    const hour = Math.floor(instant / HOUR_MS);
-    const atStart = this.hourStartOffset(hour);
-    // Equal offsets at both ends of the hour mean no transition inside it (zones never change twice in an hour).
-    if (atStart === this.hourStartOffset(hour + 1)) return atStart;
-    return this.exactOffset(instant);
+    const day = Math.floor(instant / DAY_MS);
+    const before = this.dayStartOffset(day);
+    const after = this.dayStartOffset(day + 1);
+    // tzdb never changes a zone's offset twice within a day: equal ends mean a constant day.
+    if (before === after) return before;
+    let change = this.changes.get(day);
+    if (change === undefined) {
+      change = this.transitionInstant(day * DAY_MS, (day + 1) * DAY_MS);
+      this.changes.set(day, change);
+    }
+    return instant < change ? before : after;
   }
 
   /** The local wall time at an instant. */
@@ -92,18 +109,22 @@ export class Zone {
     return transition + this.exactOffset(transition);
   }
 
-  private hourStartOffset(hour: number): number {
-    let offset = this.hourOffsets.get(hour);
+  private dayStartOffset(day: number): number {
+    let offset = this.dayStarts.get(day);
     if (offset === undefined) {
-      if (this.hourOffsets.size >= MAX_CACHED_HOURS) this.hourOffsets.clear();
-      offset = this.exactOffset(hour * HOUR_MS);
-      this.hourOffsets.set(hour, offset);
+      if (this.dayStarts.size >= MAX_CACHED_DAYS) {
+        this.dayStarts.clear();
+        this.changes.clear();
+      }
+      offset = this.exactOffset(day * DAY_MS);
+      this.dayStarts.set(day, offset);
     }
     return offset;
   }
 
   private exactOffset(instant: number): number {
-    return (this.iana as IANAZone).offset(instant) * 60_000;
+    if (this.offsetFormat === null) return (this.iana as IANAZone).offset(instant) * 60_000;
+    return parseGmtOffset(this.offsetFormat.format(instant));
   }
 
   /** The first instant in (low, high] with the offset `high` has; tzdb transitions fall on whole seconds. */
@@ -118,6 +139,25 @@ export class Zone {
     }
     return hi * 1000;
   }
+}
+
+function offsetFormat(name: string): Intl.DateTimeFormat | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset', year: 'numeric' });
+  } catch {
+    return null; // an ICU without longOffset: luxon's slower path still works
+  }
+}
+
+const GMT_OFFSET = /GMT(?:([+-])(\d\d):(\d\d)(?::(\d\d))?)?$/;
+
+/** `GMT`, `GMT+01:00`, `GMT-04:56:02` (local mean time) → milliseconds. */
+function parseGmtOffset(text: string): number {
+  const match = GMT_OFFSET.exec(text);
+  if (!match) throw new Error(`Unexpected time zone offset format: ${text}`);
+  if (match[1] === undefined) return 0;
+  const seconds = Number(match[2]) * 3600 + Number(match[3]) * 60 + Number(match[4] ?? 0);
+  return (match[1] === '-' ? -seconds : seconds) * 1000;
 }
 
 const zones = new Map<string, Zone>();
@@ -148,7 +188,8 @@ export function requireTimezone(value: unknown, field = 'timezone'): string {
   if (typeof value !== 'string' || value.trim() === '') {
     throw new ValidationError(`${field} must be an IANA time zone name such as "Europe/London", got ${value === null ? 'null' : typeof value}`);
   }
-  if (!IANAZone.isValidZone(value)) {
+  // A zone already in use is known valid; asking Intl again costs tens of microseconds.
+  if (!zones.has(value) && !IANAZone.isValidZone(value)) {
     throw new ValidationError(`${field} ${JSON.stringify(value)} is not a known IANA time zone`);
   }
   return value;
@@ -175,7 +216,12 @@ function pad(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** Days from 1970-01-01 to a civil date (proleptic Gregorian), without allocating a `Date`. */
+/**
+ * Days from 1970-01-01 to a civil date (proleptic Gregorian), without allocating a `Date`.
+ *
+ * @example
+ * daysFromCivil(1970, 1, 2) // 1
+ */
 export function daysFromCivil(year: number, month: number, day: number): number {
   // Howard Hinnant's days_from_civil (years counted from March, so leap days come last).
   const y = month <= 2 ? year - 1 : year;
@@ -185,19 +231,34 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
 }
 
-/** Days in a month (1-12) of a year. */
+/**
+ * Days in a month (1-12) of a year, Python's `calendar.monthrange(y, m)[1]`.
+ *
+ * @example
+ * daysInMonth(2032, 2) // 29
+ */
 export function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
   return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
 }
 
-/** Weekday of a civil date with 0 = Monday … 6 = Sunday, Python's `date.weekday()`. */
+/**
+ * Weekday of a civil date with 0 = Monday … 6 = Sunday, Python's `date.weekday()`.
+ *
+ * @example
+ * weekdayOf(2030, 1, 7) // 0 (a Monday)
+ */
 export function weekdayOf(year: number, month: number, day: number): number {
   // 1970-01-01 was a Thursday (3).
   return (((daysFromCivil(year, month, day) + 3) % 7) + 7) % 7;
 }
 
-/** ISO 8601 week number (1-53) of a civil date, Python's `date.isocalendar()[1]`. */
+/**
+ * ISO 8601 week number (1-53) of a civil date, Python's `date.isocalendar()[1]`.
+ *
+ * @example
+ * isoWeekOf(2030, 12, 30) // 1 (the week of Thursday 2031-01-02)
+ */
 export function isoWeekOf(year: number, month: number, day: number): number {
   const days = daysFromCivil(year, month, day);
   // The ISO week belongs to the year of its Thursday.
@@ -218,7 +279,12 @@ export interface WallDate {
   second: number;
 }
 
-/** A wall time (see the top of this file) as fields, written into `out` so hot loops allocate nothing. */
+/**
+ * A wall time (see the top of this file) as fields, written into `out` so hot loops allocate nothing.
+ *
+ * @example
+ * wallToDate(Date.UTC(2030, 0, 2, 3, 4, 5), scratch) // { year: 2030, month: 1, day: 2, hour: 3, minute: 4, second: 5 }
+ */
 export function wallToDate(wall: number, out: WallDate): WallDate {
   const days = Math.floor(wall / DAY_MS);
   const msOfDay = wall - days * DAY_MS;
@@ -238,7 +304,12 @@ export function wallToDate(wall: number, out: WallDate): WallDate {
   return out;
 }
 
-/** Fields back to a wall time (whole seconds). */
+/**
+ * Fields back to a wall time (whole seconds).
+ *
+ * @example
+ * dateToWall({ year: 1970, month: 1, day: 1, hour: 0, minute: 0, second: 1 }) // 1000
+ */
 export function dateToWall(date: WallDate): number {
   return (daysFromCivil(date.year, date.month, date.day) * 86_400 + date.hour * 3600 + date.minute * 60 + date.second) * 1000;
 }

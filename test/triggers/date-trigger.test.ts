@@ -1,0 +1,46 @@
+import { expect } from 'chai';
+import { DateTrigger, dateTriggerFactory } from '../../src/triggers/date-trigger.js';
+
+const context = { timezone: 'UTC', now: new Date('2030-01-01T00:00:00Z') };
+const iso = (d: Date | null) => d?.toISOString() ?? null;
+
+describe('DateTrigger', () => {
+  it('fires once at run_date, even when it is already past (misfires are the scheduler\'s call)', () => {
+    const trigger = new DateTrigger({ run_date: '2030-06-01T09:00:00Z' });
+    expect(iso(trigger.getNextFireTime(null, new Date('2031-01-01T00:00:00Z')))).to.equal('2030-06-01T09:00:00.000Z');
+    expect(trigger.getNextFireTime(new Date('2030-06-01T09:00:00Z'), new Date('2030-06-01T09:00:00Z'))).to.equal(null);
+  });
+
+  it('takes a Date, epoch milliseconds, or ISO strings with or without offset', () => {
+    const expected = '2030-06-01T08:00:00.000Z';
+    for (const run_date of [new Date(expected), Date.parse(expected), '2030-06-01T09:00:00+01:00', '2030-06-01 09:00:00', '2030-06-01T09:00']) {
+      const trigger = dateTriggerFactory.create({ run_date, timezone: 'Europe/London' }, context);
+      expect(iso(trigger.getNextFireTime(null, context.now)), String(run_date)).to.equal(expected);
+    }
+  });
+
+  it('reads naive times in gaps and repeats as APScheduler 3 (pytz is_dst=False) does', () => {
+    const at = (run_date: string, timezone: string) => iso(new DateTrigger({ run_date, timezone }).getNextFireTime(null, context.now));
+    expect(at('2030-03-31 01:30:00', 'Europe/London')).to.equal('2030-03-31T01:30:00.000Z'); // = 02:30 BST
+    expect(at('2030-10-27 01:30:00', 'Europe/London')).to.equal('2030-10-27T01:30:00.000Z'); // the GMT one
+    expect(at('2030-04-07 01:45:00', 'Australia/Lord_Howe')).to.equal('2030-04-06T15:15:00.000Z'); // +10:30
+  });
+
+  it('adds jitter from the random source', () => {
+    const trigger = new DateTrigger({ run_date: '2030-06-01T09:00:00Z', jitter: 60 }, {}, () => 0.5);
+    expect(iso(trigger.getNextFireTime(null, context.now))).to.equal('2030-06-01T09:00:30.000Z');
+  });
+
+  it('round-trips: toJSON → factory.create gives an equal trigger', () => {
+    const trigger = dateTriggerFactory.create({ run_date: '2030-03-31 01:30:00', timezone: 'Europe/London', jitter: 2 }, context);
+    const json = trigger.toJSON();
+    expect(json).to.deep.equal({ trigger: 'date', run_date: '2030-03-31T02:30:00+01:00', timezone: 'Europe/London', jitter: 2 });
+    const { trigger: _kind, ...options } = json;
+    expect(dateTriggerFactory.create(options, context).toJSON()).to.deep.equal(json);
+    expect(trigger.toString()).to.equal('date[2030-03-31 02:30:00 +01:00]');
+  });
+
+  it('keeps milliseconds in JSON when there are any', () => {
+    expect(new DateTrigger({ run_date: '2030-01-01T00:00:00.250Z' }).toJSON().run_date).to.equal('2030-01-01T00:00:00.250+00:00');
+  });
+});

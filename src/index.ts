@@ -5,7 +5,8 @@
  * import { Scheduler, CronTrigger, currentJob } from 'jobclock'
  */
 export { Scheduler } from './scheduler/scheduler.js';
-export type { SchedulerOptions, SchedulerState, JobQuery } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SchedulerState, JobQuery, ClusterInfo, ClusterTiming } from './scheduler/scheduler.js';
+export { DEFAULT_CLUSTER_TIMING } from './scheduler/scheduler.js';
 export * from './scheduler/events.js';
 export type { Logger } from './scheduler/logger.js';
 export { silentLogger } from './scheduler/logger.js';
@@ -16,7 +17,10 @@ export { DateTrigger } from './triggers/date-trigger.js';
 export { IntervalTrigger } from './triggers/interval-trigger.js';
 export { CronTrigger } from './triggers/cron/cron-trigger.js';
 
-export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob } from './stores/job-store.js';
+export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity } from './stores/job-store.js';
+export type { RunHistory, RunRecord, RunRetention, RunStatus } from './stores/run-history.js';
+export { DEFAULT_RUN_RETENTION } from './stores/run-history.js';
+export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster.js';
 export { MemoryJobStore } from './stores/memory.js';
 export { createJobStore } from './stores/store-url.js';
 
@@ -27,7 +31,9 @@ export { WorkerExecutor } from './executors/worker-executor.js';
 export type { Job, JobDefaults, JobState } from './jobs/job.js';
 export type { JobDefinition, JobChanges } from './jobs/job-definition.js';
 export { jobToJSON } from './jobs/job-json.js';
-export type { JobJSON } from './jobs/job-json.js';
+export type { JobJSON, LastRunJSON } from './jobs/job-json.js';
+export { runToJSON } from './jobs/run-json.js';
+export type { RunJSON } from './jobs/run-json.js';
 
 export { TaskRegistry } from './tasks/task-registry.js';
 export type { TaskFunction, ResolvedTask } from './tasks/task-registry.js';
@@ -43,3 +49,8 @@ export { defineConfig } from './config/config.js';
 export type { JobclockConfig } from './config/config.js';
 export { loadConfig } from './config/load-config.js';
 
+export { schedulerRouter, DEFAULT_BODY_LIMIT } from './http/scheduler-router.js';
+export type { SchedulerRouterOptions } from './http/scheduler-router.js';
+export type { AuthOptions, BasicUser } from './http/auth.js';
+export { startServer, createApp } from './server/app.js';
+export type { ServerOptions, RunningServer, JobclockApp } from './server/app.js';

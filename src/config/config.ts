@@ -51,6 +51,20 @@ export interface JobclockConfig {
   readonly allowNoAuth: boolean;
   /** Clustering on a PostgreSQL store (on by default there). Env: SCHEDULER_CLUSTER=0|1. */
   readonly cluster: boolean | null;
+  /**
+   * Cluster timing in ms (defaults 5000, 30000, 30000). Env: SCHEDULER_HEARTBEAT_MS,
+   * SCHEDULER_LEASE_MS, SCHEDULER_FALLBACK_POLL_MS.
+   */
+  readonly clusterTiming?: {
+    readonly heartbeatMs?: number;
+    readonly leaseMs?: number;
+    readonly fallbackPollMs?: number;
+  };
+  /** Run history kept per job and its age limit (defaults 100 runs, 30 days). Env: SCHEDULER_RUNS_PER_JOB, SCHEDULER_RUNS_MAX_AGE_MS. */
+  readonly runRetention?: {
+    readonly maxPerJob?: number;
+    readonly maxAgeMs?: number;
+  };
 }
 
 /** Types a config file; returns its argument. */

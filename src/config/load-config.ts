@@ -44,7 +44,24 @@ export function loadConfig(env: Environment = process.env, base: JobclockConfig 
     port: mapOrDefault(read('PORT'), (v) => number('PORT', v), base.port),
     allowNoAuth: mapOrDefault(read('SCHEDULER_ALLOW_NO_AUTH'), (v) => flag('SCHEDULER_ALLOW_NO_AUTH', v), base.allowNoAuth),
     cluster: mapOrDefault(read('SCHEDULER_CLUSTER'), (v) => flag('SCHEDULER_CLUSTER', v), base.cluster),
+    clusterTiming: {
+      ...base.clusterTiming,
+      ...optionalNumber(read, 'SCHEDULER_HEARTBEAT_MS', 'heartbeatMs'),
+      ...optionalNumber(read, 'SCHEDULER_LEASE_MS', 'leaseMs'),
+      ...optionalNumber(read, 'SCHEDULER_FALLBACK_POLL_MS', 'fallbackPollMs'),
+    },
+    runRetention: {
+      ...base.runRetention,
+      ...optionalNumber(read, 'SCHEDULER_RUNS_PER_JOB', 'maxPerJob'),
+      ...optionalNumber(read, 'SCHEDULER_RUNS_MAX_AGE_MS', 'maxAgeMs'),
+    },
   };
+}
+
+/** `{ [key]: number }` when the variable is set, else `{}` (so the base value stays). */
+function optionalNumber<K extends string>(read: (name: string) => string | undefined, name: string, key: K): Partial<Record<K, number>> {
+  const value = read(name);
+  return value === undefined ? {} : ({ [key]: number(name, value) } as Partial<Record<K, number>>);
 }
 
 function mapOrDefault<T>(value: string | undefined, parse: (value: string) => T, fallback: T): T {

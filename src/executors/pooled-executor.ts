@@ -1,55 +1,89 @@
 import { SchedulerNotRunningError } from '../errors.js';
 import type { Executor, Submission, TaskInvoker } from './executor.js';
-import { SlotQueue } from './slot-queue.js';
+import { RunQueue } from './run-queue.js';
+
+/** A submission waiting for a slot, with the settling of the promise `submit` returned. */
+interface Queued {
+  readonly submission: Submission;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
 
 /**
  * What every executor shares: a concurrency limit, a queue, and a clean shutdown. Subclasses only
  * say how one task call is made.
+ *
+ * A queued submission is a plain entry, not a suspended call: a burst of thousands of due jobs
+ * costs one entry each until a slot frees, and starting the next is O(1).
  */
 export abstract class PooledExecutor implements Executor {
-  private readonly slots: SlotQueue;
-  private readonly running = new Set<Promise<void>>();
+  private readonly queue = new RunQueue<Queued>();
+  private active = 0;
+  private idleWaiters: (() => void)[] = [];
   private accepting = false;
-  private dropQueued = false;
 
   protected constructor(readonly maxConcurrency: number) {
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1) {
       throw new RangeError(`maxConcurrency must be a positive integer, got ${maxConcurrency}`);
     }
-    this.slots = new SlotQueue(maxConcurrency);
   }
 
   protected abstract readonly invoke: TaskInvoker;
 
   async start(): Promise<void> {
     this.accepting = true;
-    this.dropQueued = false;
   }
 
   submit(submission: Submission): Promise<void> {
     if (!this.accepting) return Promise.reject(new SchedulerNotRunningError());
-    const run = this.runInSlot(submission);
-    this.running.add(run);
-    void run.finally(() => this.running.delete(run));
-    return run;
+    return new Promise<void>((resolve, reject) => {
+      const entry: Queued = { submission, resolve, reject };
+      if (this.active < this.maxConcurrency) {
+        this.active++;
+        // Started on the next microtask, as if the slot had been awaited: never inside the caller.
+        queueMicrotask(() => this.run(entry));
+      } else {
+        this.queue.push(entry);
+      }
+    });
   }
 
   async shutdown({ wait }: { readonly wait: boolean }): Promise<void> {
     this.accepting = false;
     if (!wait) {
-      this.dropQueued = true;
-      this.slots.drain();
+      // Queued submissions are dropped: their promises resolve without running them.
+      for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) entry.resolve();
       return;
     }
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    if (this.active === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async runInSlot(submission: Submission): Promise<void> {
-    if (!(await this.slots.acquire())) return;
+  private run(entry: Queued): void {
+    let running: Promise<void>;
     try {
-      if (!this.dropQueued) await submission(this.invoke);
-    } finally {
-      this.slots.release();
+      running = entry.submission(this.invoke);
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    running.then(
+      () => this.finished(entry.resolve),
+      (error: unknown) => this.finished(() => entry.reject(error)),
+    );
+  }
+
+  private finished(settle: () => void): void {
+    settle();
+    const next = this.queue.shift();
+    if (next) {
+      this.run(next);
+      return;
+    }
+    this.active--;
+    if (this.active === 0 && this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const wake of waiters) wake();
     }
   }
 }

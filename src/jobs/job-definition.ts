@@ -54,6 +54,8 @@ const JOB_KEYS = new Set([
   'id', 'name', 'func', 'args', 'kwargs', 'trigger', 'misfire_grace_time', 'max_instances', 'coalesce',
   'next_run_time', 'jobstore', 'executor', 'replace_existing',
 ]);
+/** Keys that would reach object prototypes if copied: never options. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 /** Keys the REST job JSON shows that are not changeable but may be echoed back unchanged. */
 const ECHO_KEYS = new Set(['id', 'jobstore']);
 export const MAX_ID_LENGTH = 200;
@@ -133,7 +135,7 @@ function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown
 const INTERVAL_LENGTH_KEYS = ['weeks', 'days', 'hours', 'minutes', 'seconds'];
 
 function buildTrigger(kind: unknown, options: Record<string, unknown>, context: DefinitionContext): Trigger {
-  if (kind !== undefined && typeof kind === 'object' && kind !== null && 'getNextFireTime' in kind) {
+  if (isTriggerInstance(kind)) {
     if (Object.keys(options).length > 0) {
       throw new ValidationError(`Trigger options (${Object.keys(options).join(', ')}) cannot be given with a Trigger instance`);
     }
@@ -143,6 +145,13 @@ function buildTrigger(kind: unknown, options: Record<string, unknown>, context: 
     return triggerFactory('date').create({ run_date: context.now, ...options }, context);
   }
   return triggerFactory(kind).create(options, context);
+}
+
+/** A Trigger object given by code. JSON cannot make one: it has no functions. */
+function isTriggerInstance(value: unknown): value is Trigger {
+  const candidate = value as Partial<Trigger> | null;
+  return typeof value === 'object' && candidate !== null &&
+    typeof candidate.getNextFireTime === 'function' && typeof candidate.toJSON === 'function';
 }
 
 function buildJob(base: Job, options: Record<string, unknown>, context: DefinitionContext, isNew: boolean): Job {
@@ -178,6 +187,7 @@ function splitKeys(def: Record<string, unknown>) {
   const jobOptions: Record<string, unknown> = {};
   const triggerOptions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(def)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ValidationError(`"${key}" is not a job option`);
     if (JOB_KEYS.has(key)) jobOptions[key] = value;
     else triggerOptions[key] = value;
   }

@@ -1,5 +1,7 @@
-import { DateTime } from 'luxon';
+import { formatInZone } from '../triggers/timezone.js';
+import type { RunRecord } from '../stores/run-history.js';
 import type { Job } from './job.js';
+
 
 /** A job as the REST API shows it (Flask-APScheduler's `job_to_dict`, plus `coalesce` and `executor`). */
 export interface JobJSON {
@@ -16,17 +18,28 @@ export interface JobJSON {
   readonly executor: string;
   /** ISO 8601 with offset in the trigger's zone; null while paused. */
   readonly next_run_time: string | null;
+  /** The newest run (any status), or null before the first; present when the caller looked it up. */
+  readonly last_run?: LastRunJSON | null;
+}
+
+/** The newest run of a job, as `last_run` in job JSON (all of a run is at `GET {prefix}/jobs/:id/runs`). */
+export interface LastRunJSON {
+  readonly scheduled_run_time: string;
+  readonly status: RunRecord['status'];
+  readonly node_id: string;
+  readonly finished_at: string | null;
+  readonly error_message: string | null;
 }
 
 /**
  * The JSON shape of a job: `id name func args kwargs trigger`, the trigger's non-default fields,
- * then the options and `next_run_time`.
+ * then the options and `next_run_time`, and `last_run` when `lastRun` is given (null: none yet).
  *
  * @example
- * ctx.body = jobToJSON(await scheduler.getJob('nightly'))
+ * ctx.body = jobToJSON(job, (await scheduler.getLastRuns([job.id])).get(job.id) ?? null)
  */
-export function jobToJSON(job: Job): JobJSON {
-  return {
+export function jobToJSON(job: Job, lastRun?: RunRecord | null): JobJSON {
+  const json: JobJSON = {
     id: job.id,
     name: job.name,
     func: job.func,
@@ -39,10 +52,21 @@ export function jobToJSON(job: Job): JobJSON {
     executor: job.executor,
     next_run_time: job.nextRunTime ? isoInZone(job.nextRunTime, job.trigger.timezone) : null,
   };
+  if (lastRun === undefined) return json;
+  return { ...json, last_run: lastRun === null ? null : lastRunJSON(lastRun, job.trigger.timezone) };
 }
 
-/** `2030-01-01T09:00:00+01:00`, or with milliseconds when they are not zero. */
+function lastRunJSON(run: RunRecord, zone: string): LastRunJSON {
+  return {
+    scheduled_run_time: isoInZone(run.scheduledRunTime, zone),
+    status: run.status,
+    node_id: run.nodeId,
+    finished_at: run.finishedAt === null ? null : isoInZone(run.finishedAt, zone),
+    error_message: run.errorMessage,
+  };
+}
+
+/** `2030-01-01T09:00:00+01:00` (milliseconds only when not zero): the triggers' own date format. */
 export function isoInZone(date: Date, zone: string): string {
-  const dt = DateTime.fromJSDate(date, { zone });
-  return dt.toISO({ suppressMilliseconds: true }) ?? date.toISOString();
+  return formatInZone(date, zone);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { systemClock, type Clock, type TimerHandle } from '../clock/clock.js';
 import {
@@ -21,7 +22,9 @@ import {
   type JobDefinition,
 } from '../jobs/job-definition.js';
 import { stateOf } from '../jobs/job-state.js';
-import type { AcquiredJob, JobPage, JobStore } from '../stores/job-store.js';
+import type { ClaimedRuns, ClusterNode } from '../stores/cluster.js';
+import type { AcquiredJob, JobPage, JobStore, NodeIdentity } from '../stores/job-store.js';
+import { DEFAULT_RUN_RETENTION, type RunRecord, type RunRetention } from '../stores/run-history.js';
 import { MemoryJobStore } from '../stores/memory.js';
 import { createJobStore } from '../stores/store-url.js';
 import type { ResolvedTask, TaskFunction } from '../tasks/task-registry.js';
@@ -30,6 +33,8 @@ import type { Trigger, TriggerKind } from '../triggers/trigger.js';
 import { EventBus, type EventKind, type EventListener, type SchedulerEvent } from './events.js';
 import type { Logger } from './logger.js';
 import { advanceDueJob } from './run-times.js';
+import { RepeatingTask } from './repeating-task.js';
+import { RunLog } from './run-log.js';
 
 /**
  * @example
@@ -57,6 +62,39 @@ export interface SchedulerOptions {
   readonly hostname?: string;
   /** Due jobs fetched per store query. */
   readonly batchSize?: number;
+  /** This process's name in a cluster and in run history; default `host:pid:random`. */
+  readonly nodeId?: string;
+  /** Timing of cluster membership, for stores shared by several processes (PostgreSQL). */
+  readonly cluster?: ClusterTiming;
+  /** How much run history to keep (default 100 runs per job, 30 days), trimmed every `trimEveryMs` (default 60 s). */
+  readonly runRetention?: RunRetention & { readonly trimEveryMs?: number };
+}
+
+/**
+ * @example
+ * new Scheduler({ jobstores: { default: 'postgres://db/app' }, cluster: { heartbeatMs: 2000, leaseMs: 10_000 } })
+ */
+export interface ClusterTiming {
+  /** How often this node records its heartbeat and renews its claims' leases (default 5 s). */
+  readonly heartbeatMs?: number;
+  /** How long a claim holds without renewal before another node takes it over (default 30 s). */
+  readonly leaseMs?: number;
+  /** Longest sleep between looks at the store, in case a wake-up notification was lost (default 30 s). */
+  readonly fallbackPollMs?: number;
+}
+
+export const DEFAULT_CLUSTER_TIMING: Required<ClusterTiming> = { heartbeatMs: 5000, leaseMs: 30_000, fallbackPollMs: 30_000 };
+
+/** A node counts as live while its last heartbeat is younger than this many heartbeat intervals. */
+const LIVE_AFTER_HEARTBEATS = 3;
+
+/** What `clusterInfo()` answers (and `GET {prefix}` shows as `cluster`). */
+export interface ClusterInfo {
+  readonly node_id: string;
+  /** Whether some store of this scheduler is shared as a cluster. */
+  readonly clustered: boolean;
+  /** Live nodes (this one alone when not clustered), with their last heartbeat (ISO 8601). */
+  readonly nodes: readonly { readonly node_id: string; readonly hostname: string; readonly pid: number; readonly heartbeat_at: string }[];
 }
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -73,6 +111,9 @@ interface StoredJob {
 }
 
 const RETRY_AFTER_STORE_ERROR_MS = 1000;
+const MAX_RETRY_AFTER_STORE_ERROR_MS = 30_000;
+/** Rows deleted per trimming statement. */
+const TRIM_BATCH = 1000;
 
 /**
  * The scheduler: keeps jobs in stores, sleeps until the earliest next run time (one timer, no
@@ -93,6 +134,17 @@ export class Scheduler {
   readonly jobDefaults: JobDefaults;
   readonly hostname: string;
   readonly allowedHosts: readonly string[];
+  /** This process's node id (`host:pid:random` unless given). */
+  readonly nodeId: string;
+  private readonly node: NodeIdentity;
+  private readonly clusterTiming: Required<ClusterTiming>;
+  private readonly runRetention: RunRetention;
+  private readonly runLog: RunLog;
+  private readonly heartbeat: RepeatingTask;
+  private readonly trimEveryMs: number;
+  private lastTrimAt = -Infinity;
+  private trimming: Promise<void> | null = null;
+  private storeFailures = 0;
   private readonly logger: Logger;
   private readonly stores: ReadonlyMap<string, JobStore>;
   private readonly executors: ReadonlyMap<string, Executor>;
@@ -123,6 +175,16 @@ export class Scheduler {
     const executors = Object.entries(options.executors ?? {});
     this.executors = new Map(executors.some(([name]) => name === 'default') ? executors : [['default', new AsyncExecutor()], ...executors]);
     this.events = new EventBus((error, event) => this.logger.error(`Event listener for ${event.kind} failed`, error));
+    this.nodeId = options.nodeId ?? `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
+    this.clusterTiming = { ...DEFAULT_CLUSTER_TIMING, ...options.cluster };
+    this.node = { id: this.nodeId, hostname: this.hostname, pid: process.pid, startedAt: this.clock.now(), leaseMs: this.clusterTiming.leaseMs };
+    const { trimEveryMs = 60_000, ...retention } = options.runRetention ?? {};
+    this.runRetention = { ...DEFAULT_RUN_RETENTION, ...retention };
+    this.runLog = new RunLog(this.nodeId, this.clock, this.logger);
+    const { heartbeatMs, leaseMs } = this.clusterTiming;
+    this.heartbeat = new RepeatingTask(this.clock, heartbeatMs, () => this.beat(), (error, retryInMs) =>
+      this.logger.error(`Cluster heartbeat failed; retrying in ${retryInMs} ms`, error), Math.max(heartbeatMs, leaseMs / 2));
+    this.trimEveryMs = trimEveryMs;
   }
 
   /** `stopped`, `running` or `paused`. */
@@ -163,6 +225,7 @@ export class Scheduler {
     await this.openStores();
     await this.startExecutors();
     this.currentState = options.paused ? 'paused' : 'running';
+    if (this.clustered) this.heartbeat.start();
     this.emit({ kind: 'scheduler_started' });
     if (!options.paused) this.wakeUp();
   }
@@ -179,6 +242,9 @@ export class Scheduler {
     const wait = options.wait ?? true;
     await Promise.all([...this.executors.values()].map((executor) => executor.shutdown({ wait })));
     this.executorsStarted = false;
+    await Promise.all([this.heartbeat.stop(), this.trimming]);
+    await this.runLog.flush();
+    await this.leaveClusters();
     this.emit({ kind: 'scheduler_shutdown' });
   }
 
@@ -233,6 +299,41 @@ export class Scheduler {
     this.emit({ kind: 'job_added', jobId: job.id, jobstore });
     this.wakeUpFor(job);
     return job;
+  }
+
+  /**
+   * Adds many jobs at once, the bulk path for imports: every definition is validated before any
+   * job is stored, then each store takes its jobs in one batch (one transaction on SQL), so a
+   * conflicting id adds none of that store's jobs.
+   *
+   * @example
+   * await scheduler.addJobs(rows.map((row) => ({ id: row.id, func: 'mail:send', trigger: 'date', run_date: row.at })))
+   */
+  async addJobs(definitions: readonly JobDefinition[]): Promise<Job[]> {
+    const context = this.definitionContext();
+    const parsed = definitions.map((definition) => parseJobDefinition(definition, context));
+    await this.openStores();
+    const batches = new Map<string, { jobstore: string; replaceExisting: boolean; jobs: Job[] }>();
+    for (const { job, jobstore, replaceExisting } of parsed) {
+      await this.assertIdFreeElsewhere(job.id, jobstore);
+      const key = `${replaceExisting}:${jobstore}`;
+      const batch = batches.get(key) ?? { jobstore, replaceExisting, jobs: [] };
+      batch.jobs.push(job);
+      batches.set(key, batch);
+    }
+    let earliest: number | null = null;
+    for (const { jobstore, replaceExisting, jobs } of batches.values()) {
+      const store = this.store(jobstore);
+      if (store.addJobs) await store.addJobs(jobs, { replaceExisting });
+      else for (const job of jobs) await store.addJob(job, { replaceExisting });
+      for (const job of jobs) {
+        this.emit({ kind: 'job_added', jobId: job.id, jobstore });
+        const next = job.nextRunTime?.getTime();
+        if (next !== undefined && (earliest === null || next < earliest)) earliest = next;
+      }
+    }
+    if (earliest !== null) this.wakeUpBy(earliest);
+    return parsed.map(({ job }) => job);
   }
 
   /**
@@ -357,6 +458,7 @@ export class Scheduler {
     let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } = { ok: false, error: new SchedulerNotRunningError() };
     try {
       await executor.submit(async (invoke) => {
+        // Not a scheduled fire time, so not in the run history (keyed by job and scheduled time).
         outcome = await this.invokeAndReport(invoke, found.jobstore, job, task, runTime);
       });
     } finally {
@@ -377,6 +479,50 @@ export class Scheduler {
     return [...this.executors.keys()];
   }
 
+  /**
+   * A job's runs, newest scheduled time first (default 20), from its store's run history (or every
+   * store's, for a job that is gone).
+   *
+   * @example
+   * const [last] = await scheduler.getRuns('nightly', { limit: 1 })
+   */
+  async getRuns(jobId: string, options: { readonly limit?: number; readonly jobstore?: string } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? 20;
+    const found = await this.findJob(jobId, options.jobstore);
+    const aliases = found ? [found.jobstore] : options.jobstore !== undefined ? [options.jobstore] : [...this.stores.keys()];
+    const lists = await Promise.all(aliases.map((alias) => this.store(alias).runHistory?.getRuns(jobId, { limit }) ?? []));
+    return lists.flat().sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime()).slice(0, limit);
+  }
+
+  /** The newest run of each given job that has one (for `last_run` in job JSON). */
+  async getLastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>> {
+    await this.openStores();
+    const last = new Map<string, RunRecord>();
+    for (const store of this.stores.values()) {
+      const runs = await store.runHistory?.lastRuns(jobIds);
+      for (const [id, run] of runs ?? []) {
+        const seen = last.get(id);
+        if (!seen || seen.scheduledRunTime < run.scheduledRunTime) last.set(id, run);
+      }
+    }
+    return last;
+  }
+
+  /** This node's id and the cluster's live nodes (those whose heartbeat is recent). */
+  async clusterInfo(): Promise<ClusterInfo> {
+    await this.openStores();
+    const cluster = [...this.stores.values()].find((store) => store.cluster)?.cluster;
+    const since = new Date(this.clock.now().getTime() - LIVE_AFTER_HEARTBEATS * this.clusterTiming.heartbeatMs);
+    const nodes: ClusterNode[] = cluster
+      ? await cluster.liveNodes(since)
+      : [{ nodeId: this.nodeId, hostname: this.hostname, pid: process.pid, startedAt: this.node.startedAt, heartbeatAt: this.clock.now() }];
+    return {
+      node_id: this.nodeId,
+      clustered: cluster !== undefined,
+      nodes: nodes.map((node) => ({ node_id: node.nodeId, hostname: node.hostname, pid: node.pid, heartbeat_at: node.heartbeatAt.toISOString() })),
+    };
+  }
+
   // ---- the loop ------------------------------------------------------------------------------
 
   /** Re-examines the stores now (coalesced: at most one pass runs and one more is queued). */
@@ -395,7 +541,10 @@ export class Scheduler {
   /** Wakes up only if `job` is due before the loop would wake anyway. */
   private wakeUpFor(job: Job): void {
     const next = job.nextRunTime?.getTime();
-    if (next === undefined) return;
+    if (next !== undefined) this.wakeUpBy(next);
+  }
+
+  private wakeUpBy(next: number): void {
     if (this.processing || this.armedFor === null || next < this.armedFor) this.wakeUp();
   }
 
@@ -405,9 +554,13 @@ export class Scheduler {
       this.rerun = false;
       try {
         nextWake = await this.processDueJobs();
+        this.storeFailures = 0;
       } catch (error) {
-        this.logger.error('Processing due jobs failed; retrying', error);
-        nextWake = this.clock.now().getTime() + RETRY_AFTER_STORE_ERROR_MS;
+        // Backs off while the database is away; claims and the unique run key keep the retry from duplicating runs.
+        const delay = Math.min(RETRY_AFTER_STORE_ERROR_MS * 2 ** this.storeFailures, MAX_RETRY_AFTER_STORE_ERROR_MS);
+        this.storeFailures += 1;
+        this.logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
+        nextWake = this.clock.now().getTime() + delay;
       }
     } while (this.rerun && this.currentState === 'running');
     if (this.currentState === 'running') this.arm(nextWake);
@@ -416,6 +569,7 @@ export class Scheduler {
   /** One pass over every store; returns when the next job is due (epoch ms), or null. */
   private async processDueJobs(): Promise<number | null> {
     let nextWake: number | null = null;
+    this.trimRunsWhenDue();
     for (const [alias, store] of this.stores) {
       if (this.currentState !== 'running') return null;
       const now = this.clock.now();
@@ -430,8 +584,11 @@ export class Scheduler {
     return nextWake;
   }
 
-  private arm(at: number | null): void {
+  private arm(wakeAt: number | null): void {
     this.disarm();
+    // In a cluster, NOTIFY wakes us for jobs changed elsewhere; a long fallback poll covers lost ones.
+    const pollAt = this.clustered ? this.clock.now().getTime() + this.clusterTiming.fallbackPollMs : null;
+    const at = wakeAt === null ? pollAt : pollAt === null ? wakeAt : Math.min(wakeAt, pollAt);
     if (at === null) return;
     this.armedFor = at;
     this.timer = this.clock.setTimer(() => {
@@ -448,10 +605,20 @@ export class Scheduler {
   }
 
   /** Hands one acquired job to its executor (APScheduler's `_process_jobs` body). */
-  private dispatch(jobstore: string, { job, advance }: AcquiredJob): void {
-    const { runTimes } = advance;
+  private dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
     if (advance.kind === 'remove') this.emit({ kind: 'job_removed', jobId: job.id, jobstore });
+    this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
+  }
+
+  private submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): void {
     if (runTimes.length === 0) return;
+    const store = this.store(jobstore);
+    if (refused) {
+      // The store recorded them as skipped: max_instances runs are going on elsewhere in the cluster.
+      this.logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached in the cluster (${job.maxInstances})`);
+      this.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
+      return;
+    }
     let task: ResolvedTask;
     let executor: Executor;
     try {
@@ -460,12 +627,14 @@ export class Scheduler {
     } catch (error) {
       this.logger.error(`Job "${job.id}" cannot run: ${(error as Error).message}`);
       for (const scheduledRunTime of runTimes) {
+        this.runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'error', errorMessage: (error as Error).message });
         this.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception: error as Error });
       }
       return;
     }
     if (!this.claimInstance(job)) {
       this.logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached (${job.maxInstances})`);
+      for (const scheduledRunTime of runTimes) this.runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'skipped_max_instances' });
       this.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
       return;
     }
@@ -475,15 +644,39 @@ export class Scheduler {
         for (const scheduledRunTime of runTimes) {
           const lateMs = this.clock.now().getTime() - scheduledRunTime.getTime();
           if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
+            if (!(await this.runLog.missed(store, job.id, scheduledRunTime))) continue;
             this.logger.warn(`Run time of job "${job.id}" was missed by ${lateMs} ms`);
             this.emit({ kind: 'job_missed', jobId: job.id, jobstore, scheduledRunTime });
             continue;
           }
-          await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
+          // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
+          if (!(await this.runLog.begin(store, job.id, scheduledRunTime))) continue;
+          await this.invokeAndRecord(invoke, jobstore, store, job, task, scheduledRunTime);
         }
       })
       .catch((error: unknown) => this.logger.error(`Job "${job.id}" could not be submitted`, error))
       .finally(() => this.releaseInstance(job.id));
+  }
+
+  /** Runs the task and writes its outcome to the run history. */
+  private async invokeAndRecord(
+    invoke: (invocation: TaskInvocation) => Promise<unknown>,
+    jobstore: string,
+    store: JobStore,
+    job: Job,
+    task: ResolvedTask,
+    scheduledRunTime: Date,
+  ): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    const startedAt = this.clock.now();
+    const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
+    this.runLog.finish(store, {
+      jobId: job.id,
+      scheduledRunTime,
+      status: outcome.ok ? 'ok' : 'error',
+      startedAt,
+      errorMessage: outcome.ok ? null : String((outcome.error as Error).message ?? outcome.error),
+    });
+    return outcome;
   }
 
   private async invokeAndReport(
@@ -503,6 +696,65 @@ export class Scheduler {
       this.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception });
       return { ok: false, error: exception };
     }
+  }
+
+  // ---- cluster and run history ---------------------------------------------------------------
+
+  /** Whether some store is shared as a cluster (known once the stores are open). */
+  private get clustered(): boolean {
+    for (const store of this.stores.values()) if (store.cluster) return true;
+    return false;
+  }
+
+  /** The heartbeat: says this node is alive, renews its leases, and takes over what dead nodes left. */
+  private async beat(): Promise<void> {
+    for (const [alias, store] of this.stores) {
+      const cluster = store.cluster;
+      if (!cluster) continue;
+      await cluster.heartbeat(this.clock.now());
+      if (this.currentState !== 'running') continue;
+      for (;;) {
+        const taken = await cluster.takeOverExpiredRuns(this.clock.now(), this.batchSize);
+        for (const claimed of taken) this.submitRuns(alias, claimed);
+        if (taken.length < this.batchSize || this.currentState !== 'running') break;
+      }
+    }
+  }
+
+  private async leaveClusters(): Promise<void> {
+    for (const store of this.stores.values()) {
+      await store.cluster?.leave(this.clock.now()).catch((error: unknown) => this.logger.warn('Leaving the cluster failed; its leases will expire', error));
+    }
+  }
+
+  /**
+   * Trims run history when `trimEveryMs` has passed since the last time, in the background. Rides
+   * on loop passes rather than a timer of its own: with nothing running, nothing needs trimming.
+   */
+  private trimRunsWhenDue(): void {
+    const now = this.clock.now().getTime();
+    if (this.trimming || now - this.lastTrimAt < this.trimEveryMs) return;
+    this.lastTrimAt = now;
+    this.trimming = this.trimRuns()
+      .catch((error: unknown) => this.logger.error('Trimming run history failed', error))
+      .finally(() => {
+        this.trimming = null;
+      });
+  }
+
+  /** Deletes run history beyond the retention, a batch at a time. */
+  private async trimRuns(): Promise<void> {
+    for (const store of this.stores.values()) {
+      const history = store.runHistory;
+      if (!history) continue;
+      while ((await history.trimRuns(this.runRetention, this.clock.now(), TRIM_BATCH)) >= TRIM_BATCH && this.running);
+    }
+  }
+
+  /** Another node changed a job (or notifications may have been lost: `nextRunTime` null). */
+  private wakeUpFromStore(nextRunTime: Date | null): void {
+    if (nextRunTime === null) this.wakeUp();
+    else this.wakeUpBy(nextRunTime.getTime());
   }
 
   private claimInstance(job: Job): boolean {
@@ -538,7 +790,12 @@ export class Scheduler {
   private openStores(): Promise<void> {
     this.opening ??= Promise.all(
       [...this.stores].map(([alias, store]) =>
-        store.open({ onUnreadableJob: (error) => this.reportUnreadable(alias, error) }),
+        store.open({
+          onUnreadableJob: (error) => this.reportUnreadable(alias, error),
+          node: this.node,
+          wakeUp: (nextRunTime) => this.wakeUpFromStore(nextRunTime),
+          warn: (message, error) => this.logger.warn(`${message} (store "${alias}")`, ...(error === undefined ? [] : [error])),
+        }),
       ),
     ).then(() => undefined);
     const opening = this.opening;

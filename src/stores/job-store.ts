@@ -1,5 +1,7 @@
 import type { JobDeserializationError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
+import type { ClusterCoordination } from './cluster.js';
+import type { RunHistory } from './run-history.js';
 
 /**
  * The job store contract, as APScheduler's `BaseJobStore`, shaped so a store never needs to load
@@ -21,6 +23,11 @@ export interface JobStore {
 
   /** Adds a job; {@link ConflictingIdError} when the id exists (unless `replaceExisting`). */
   addJob(job: Job, options?: { readonly replaceExisting?: boolean }): Promise<void>;
+  /**
+   * Adds many jobs at once, all or none (one transaction on SQL); {@link ConflictingIdError} when an
+   * id exists (unless `replaceExisting`). Optional: without it the scheduler adds one at a time.
+   */
+  addJobs?(jobs: readonly Job[], options?: { readonly replaceExisting?: boolean }): Promise<void>;
   /** Replaces a stored job with the same id; {@link JobLookupError} when there is none. */
   updateJob(job: Job): Promise<void>;
   /** {@link JobLookupError} when there is no such job. */
@@ -40,12 +47,40 @@ export interface JobStore {
    * job handed out once is not handed out again for the same run time.
    */
   acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]>;
+
+  /** Where the store keeps run history; a store without one keeps none. */
+  readonly runHistory?: RunHistory;
+  /**
+   * Present when several scheduler processes share this store as a cluster. `acquireDueJobs` then
+   * also claims each run time (once in the whole cluster, under a lease) and refuses jobs whose
+   * `max_instances` is reached cluster-wide.
+   */
+  readonly cluster?: ClusterCoordination | null;
 }
 
 /** What the scheduler gives a store when it opens it. */
 export interface StoreContext {
   /** A stored job could not be read back; the store keeps the row (paused) and reports it here. */
   onUnreadableJob(error: JobDeserializationError): void;
+  /** The scheduler process opening the store; a cluster store claims runs in its name. */
+  readonly node?: NodeIdentity;
+  /**
+   * Another process added or changed a job (or wake-ups may have been lost: `nextRunTime` null):
+   * the scheduler re-examines its due times.
+   */
+  wakeUp?(nextRunTime: Date | null): void;
+  /** Something the person running the scheduler should know, such as a dropped connection being retried. */
+  warn?(message: string, error?: unknown): void;
+}
+
+/** One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat. */
+export interface NodeIdentity {
+  readonly id: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly startedAt: Date;
+  /** A claim not renewed for this long is another node's to take over. */
+  readonly leaseMs: number;
 }
 
 export interface JobPage {
@@ -62,5 +97,8 @@ export type JobAdvance =
 /** A due job as it was when acquired, with what `advance` decided for it. */
 export interface AcquiredJob {
   readonly job: Job;
+  /** In a cluster, `runTimes` holds only the run times this node claimed. */
   readonly advance: JobAdvance;
+  /** A cluster store refused the run times: the job's `max_instances` runs are going on elsewhere (recorded as skipped). */
+  readonly refused?: 'max_instances';
 }

@@ -2,6 +2,7 @@ import sortedBtree from 'sorted-btree';
 import { ConflictingIdError, JobLookupError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import type { AcquiredJob, JobAdvance, JobPage, JobStore } from './job-store.js';
+import { MemoryRunHistory } from './memory-run-history.js';
 
 // sorted-btree is CommonJS: loaded as ESM its class is the module object's `default`; loaded
 // through require (mocha under tsx) the default import is the class itself.
@@ -24,6 +25,7 @@ const compareTimeKeys = (a: TimeKey, b: TimeKey): number =>
 export class MemoryJobStore implements JobStore {
   private readonly byId = new BTree<string, Job>();
   private readonly byTime = new BTree<TimeKey, Job>(undefined, compareTimeKeys);
+  readonly runHistory = new MemoryRunHistory();
 
   async open(): Promise<void> {}
 
@@ -34,6 +36,22 @@ export class MemoryJobStore implements JobStore {
     if (existing && !options.replaceExisting) throw new ConflictingIdError(job.id);
     if (existing) this.unindex(existing);
     this.index(job);
+  }
+
+  async addJobs(jobs: readonly Job[], options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
+    // Checked first, so a conflict adds none of them.
+    if (!options.replaceExisting) {
+      const ids = new Set<string>();
+      for (const job of jobs) {
+        if (ids.has(job.id) || this.byId.has(job.id)) throw new ConflictingIdError(job.id);
+        ids.add(job.id);
+      }
+    }
+    for (const job of jobs) {
+      const existing = this.byId.get(job.id);
+      if (existing) this.unindex(existing);
+      this.index(job);
+    }
   }
 
   async updateJob(job: Job): Promise<void> {

@@ -15,6 +15,18 @@ export type DateInput = Date | string | number;
  * parseDateOption('2030-03-31T02:30:00', 'run_date', 'Europe/London')
  */
 export function parseDateOption(value: unknown, field: string, timezone: string): Date {
+  const date = readDateOption(value, field, timezone);
+  if (date.getTime() < EARLIEST_DATE_MS || date.getTime() > LATEST_DATE_MS) {
+    throw new ValidationError(`${field} must be between the years 1 and 9999, got ${describe(value)}`);
+  }
+  return date;
+}
+
+/** The dates jobclock represents: Python's `datetime` range, years 1 to 9999 (what APScheduler can hold). */
+export const EARLIEST_DATE_MS = Date.parse('0001-01-01T00:00:00Z');
+export const LATEST_DATE_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+function readDateOption(value: unknown, field: string, timezone: string): Date {
   if (value instanceof Date) {
     if (Number.isNaN(value.getTime())) throw new ValidationError(`${field} is an invalid Date`);
     return value;

@@ -1,10 +1,11 @@
 import { ValidationError } from '../errors.js';
-import { describe, parseOptionalDate, rejectUnknownOptions, requireOrderedDates, type DateInput } from './dates.js';
+import { describe, LATEST_DATE_MS, parseOptionalDate, rejectUnknownOptions, requireOrderedDates, type DateInput } from './dates.js';
 import { applyJitter, parseJitter, type RandomSource } from './jitter.js';
 import { formatInZone, requireTimezone } from './timezone.js';
 import type { Trigger, TriggerContext, TriggerFactory, TriggerJSON } from './trigger.js';
 
 /** The units an interval is given in, with their length in milliseconds. */
+const MAX_INTERVAL_MS = 1000 * 366 * 86_400_000;
 const UNITS = { weeks: 604_800_000, days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000 } as const;
 type IntervalUnit = keyof typeof UNITS;
 const UNIT_NAMES = Object.keys(UNITS) as IntervalUnit[];
@@ -63,6 +64,9 @@ export class IntervalTrigger implements Trigger {
     }
     // timedelta keeps microseconds; APScheduler replaces a zero interval by one second.
     length = Math.round(length * 1000) / 1000;
+    if (length > MAX_INTERVAL_MS) {
+      throw new ValidationError(`The interval must be at most 1000 years, got ${describe(options.weeks ?? options.days ?? options.hours ?? options.minutes ?? options.seconds)}`);
+    }
     this.intervalMs = length > 0 ? length : 1000;
     this.units = length > 0 ? units : { seconds: 1 };
     this.timezone = requireTimezone(options.timezone ?? context.timezone ?? 'UTC');
@@ -84,6 +88,8 @@ export class IntervalTrigger implements Trigger {
       // The first whole interval at or after now, counted from the start.
       next = start + this.intervalMs * Math.ceil((now.getTime() - start) / this.intervalMs);
     }
+    // Past the last representable date (year 9999) the trigger is finished.
+    if (next > LATEST_DATE_MS) return null;
     const fireTime = applyJitter(new Date(next), this.jitter, this.random);
     return this.endDate && fireTime > this.endDate ? null : fireTime;
   }

@@ -1,5 +1,8 @@
 import { ValidationError } from '../errors.js';
-import { describe } from './dates.js';
+import { describe, LATEST_DATE_MS } from './dates.js';
+
+/** A year: more jitter than that is a mistake, not a spread. */
+const MAX_JITTER_SECONDS = 366 * 86_400;
 
 /** A source of uniform numbers in [0, 1), like `Math.random`; injectable so tests are exact. */
 export type RandomSource = () => number;
@@ -13,8 +16,8 @@ export type RandomSource = () => number;
  */
 export function parseJitter(value: unknown): number | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new ValidationError(`jitter must be a non-negative number of seconds or null, got ${describe(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_JITTER_SECONDS) {
+    throw new ValidationError(`jitter must be a number of seconds from 0 to ${MAX_JITTER_SECONDS}, or null, got ${describe(value)}`);
   }
   return value;
 }
@@ -29,5 +32,5 @@ export function parseJitter(value: unknown): number | null {
  */
 export function applyJitter(fireTime: Date, jitter: number | null, random: RandomSource): Date {
   if (!jitter) return fireTime;
-  return new Date(fireTime.getTime() + random() * jitter * 1000);
+  return new Date(Math.min(fireTime.getTime() + random() * jitter * 1000, LATEST_DATE_MS));
 }

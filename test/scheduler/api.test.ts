@@ -232,3 +232,25 @@ describe('scheduler API', () => {
     expect(finished).to.equal(true);
   });
 });
+
+describe('hostile job definitions', () => {
+  it('refuses prototype keys, fake triggers and out-of-range numbers, storing nothing', async () => {
+    const h = harness();
+    const bad: unknown[] = [
+      JSON.parse('{"id":"p","func":"t:record","trigger":"interval","seconds":1,"__proto__":{"x":1}}'),
+      { id: 'c', func: 't:record', trigger: 'interval', seconds: 1, constructor: 1 },
+      { id: 'f', func: 't:record', trigger: { getNextFireTime: 'x', toJSON: 'y' } },
+      { id: 'm', func: 't:record', trigger: 'interval', minutes: 2 ** 53 },
+      { id: 's', func: 't:record', trigger: 'interval', seconds: 1e300 },
+      { id: 'j', func: 't:record', trigger: 'interval', seconds: 1, jitter: 1e308 },
+      { id: 'd', func: 't:record', trigger: 'date', run_date: 8.64e15 },
+      { id: 'y', func: 't:record', trigger: 'date', run_date: '+020000-01-01T00:00:00Z' },
+    ];
+    for (const def of bad) {
+      await h.scheduler
+        .addJob(def as never)
+        .then(() => expect.fail(`accepted ${JSON.stringify(def)}`), (e) => expect(e, JSON.stringify(def)).to.be.instanceOf(ValidationError));
+    }
+    expect(await h.scheduler.getJobs()).to.deep.equal([]);
+  });
+});

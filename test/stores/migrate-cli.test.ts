@@ -23,7 +23,7 @@ describe('npm run migrate (migrate-cli)', function () {
     try {
       const env = { SCHEDULER_STORE: `sqlite:${join(dir, 'jobs.sqlite')}`, SCHEDULER_JOBSTORES: 'scratch=memory:' };
       const first = await migrate(env);
-      expect(first).to.match(/^default \(sqlite:.*\): applied 0001_jobs$/m);
+      expect(first).to.match(/^default \(sqlite:.*\): applied 0001_jobs, 0002_runs_and_nodes$/m);
       expect(first).to.match(/^scratch \(memory:\): nothing to migrate$/m);
       expect(await migrate(env)).to.match(/^default \(sqlite:.*\): up to date$/m);
     } finally {
@@ -46,6 +46,8 @@ describe('npm run migrate (migrate-cli)', function () {
         'cli_jobs',
         'cli_migrations',
         'cli_migrations_lock',
+        'cli_nodes',
+        'cli_runs',
       ]);
     } finally {
       await schema.drop();

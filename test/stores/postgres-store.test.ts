@@ -40,7 +40,7 @@ describe('SqlJobStore on PostgreSQL, several stores at once', function () {
     try {
       await Promise.all(opening.map((store) => store.open({ onUnreadableJob: () => {} })));
       const applied = await Promise.all(opening.map((store) => (store as SqlJobStore).appliedMigrations()));
-      expect(applied.flat()).to.deep.equal(['0001_jobs']);
+      expect(applied.flat()).to.deep.equal(['0001_jobs', '0002_runs_and_nodes']);
       await opening[0]!.addJob(intervalJob('a', at(1)));
       expect((await opening[5]!.lookupJob('a'))?.id).to.equal('a');
     } finally {
@@ -90,7 +90,7 @@ describe('SqlJobStore on PostgreSQL, several stores at once', function () {
     await store.open({ onUnreadableJob: () => {} });
     const { rows } = await sql<{ table_name: string }>`select table_name from information_schema.tables
       where table_schema = ${schema.name} order by table_name`.execute(schema.db);
-    expect(rows.map((row) => row.table_name)).to.deep.equal(['billing_jobs', 'billing_migrations', 'billing_migrations_lock']);
+    expect(rows.map((row) => row.table_name)).to.deep.equal(['billing_jobs', 'billing_migrations', 'billing_migrations_lock', 'billing_nodes', 'billing_runs']);
   });
 
   it('refuses text jsonb cannot hold with a ValidationError', async function () {

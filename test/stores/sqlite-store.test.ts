@@ -51,9 +51,14 @@ describe('SqlJobStore on an SQLite file', function () {
         'jobclock_jobs_next_run_time_idx',
         'jobclock_migrations',
         'jobclock_migrations_lock',
+        'jobclock_nodes',
+        'jobclock_runs',
+        'jobclock_runs_key_idx',
+        'jobclock_runs_lease_idx',
         'sqlite_autoindex_jobclock_jobs_1',
         'sqlite_autoindex_jobclock_migrations_1',
         'sqlite_autoindex_jobclock_migrations_lock_1',
+        'sqlite_autoindex_jobclock_nodes_1',
       ]);
     } finally {
       check.close();

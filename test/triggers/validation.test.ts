@@ -89,7 +89,7 @@ describe('trigger validation', () => {
   });
 
   it('rejects bad jitter', () => {
-    rejects(cronTriggerFactory, { hour: 1, jitter: -1 }, /jitter must be a non-negative number of seconds or null, got -1/);
+    rejects(cronTriggerFactory, { hour: 1, jitter: -1 }, /jitter must be a number of seconds from 0 to 31622400, or null, got -1/);
     rejects(intervalTriggerFactory, { minutes: 1, jitter: '5' }, /jitter.*"5"/);
     rejects(dateTriggerFactory, { run_date: '2030-01-01', jitter: Number.NaN }, /jitter/);
   });

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { JobRowValues } from './job-rows.js';
 import type { JobclockDatabase, StoreDialect } from './schema.js';
 import type { SqlTarget } from './sql-dialects.js';
 
@@ -23,6 +24,8 @@ export interface DialectStatements {
    * and a migration that fails half-way leaves nothing behind.
    */
   guardMigrations<T>(db: Kysely<JobclockDatabase>, migrate: (db: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
+  /** Inserts several job rows in one statement (`replace`: an existing id is overwritten). */
+  insertMany(trx: Kysely<JobclockDatabase>, rows: readonly JobRowValues[], replace: boolean): Promise<void>;
   /** Sets the next run time of several jobs in one statement. */
   rescheduleMany(trx: Kysely<JobclockDatabase>, rows: readonly RescheduledRow[], updatedAt: number): Promise<void>;
   /**
@@ -72,6 +75,22 @@ const sqliteStatements: DialectStatements = {
     // process). SQLite's DDL is transactional, so one IMMEDIATE transaction gives both.
     return sqliteStatements.writeTransaction(db, migrate);
   },
+  async insertMany(trx, rows, replace) {
+    // The rows travel as one JSON array parameter, whatever their number (SQLite caps parameters).
+    const values = JSON.stringify(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]));
+    const source = trx
+      .selectFrom(sql<{ value: string }>`json_each(${values})`.as('v'))
+      .select([
+        sql<string>`v.value ->> 0`.as('id'),
+        sql<number | null>`v.value ->> 1`.as('next_run_time'),
+        sql<string>`v.value ->> 2`.as('state'),
+        sql<number>`v.value ->> 3`.as('updated_at'),
+      ])
+      // SQLite needs a WHERE before ON CONFLICT when the rows come from a SELECT.
+      .where(sql<boolean>`true`);
+    const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
+    await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
+  },
   async rescheduleMany(trx, rows, updatedAt) {
     // One statement for the batch: the rows travel as one JSON array of [id, time] pairs.
     const pairs = JSON.stringify(rows.map((row) => [row.id, row.nextRunTime]));
@@ -111,6 +130,23 @@ const postgresStatements: DialectStatements = {
     // Kysely's PostgreSQL adapter already holds an advisory lock and a transaction per run.
     return migrate(db);
   },
+  async insertMany(trx, rows, replace) {
+    // One statement with four array parameters, whatever the batch size: INSERT … SELECT FROM unnest(…).
+    const source = trx
+      .selectFrom(
+        sql`unnest(${rows.map((row) => row.id)}::text[], ${rows.map((row) => row.next_run_time)}::bigint[], ${rows.map((row) => row.state)}::jsonb[], ${rows.map((row) => row.updated_at)}::bigint[])`.as<'v'>(
+          sql`v(id, next_run_time, state, updated_at)`,
+        ),
+      )
+      .select([
+        sql<string>`v.id`.as('id'),
+        sql<number | null>`v.next_run_time`.as('next_run_time'),
+        sql<string>`v.state`.as('state'),
+        sql<number>`v.updated_at`.as('updated_at'),
+      ]);
+    const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
+    await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
+  },
   async rescheduleMany(trx, rows, updatedAt) {
     // One statement with two array parameters, whatever the batch size: UPDATE … FROM unnest(…).
     const ids = rows.map((row) => row.id);
@@ -135,6 +171,13 @@ const postgresStatements: DialectStatements = {
     const code = errorCode(error);
     return code === '22P05' || code === '22P02';
   },
+};
+
+/** An upsert's SET: every written column from the row that conflicted (`excluded`). */
+const excludedJobColumns = {
+  next_run_time: sql<number | null>`excluded.next_run_time`,
+  state: sql<string>`excluded.state`,
+  updated_at: sql<number>`excluded.updated_at`,
 };
 
 function errorCode(error: unknown): unknown {

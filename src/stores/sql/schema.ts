@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 import { ValidationError } from '../../errors.js';
 
 /**
@@ -27,6 +27,40 @@ export interface JobsTable {
  */
 export interface JobclockDatabase {
   readonly jobs: JobsTable;
+  readonly runs: RunsTable;
+  readonly nodes: NodesTable;
+}
+
+/**
+ * A row of `<prefix>runs`: one run of a job at one scheduled time, unique on
+ * `(job_id, scheduled_run_time)`. Times are epoch milliseconds.
+ */
+export interface RunsTable {
+  readonly id: Generated<number>;
+  readonly job_id: string;
+  readonly scheduled_run_time: number;
+  readonly node_id: string;
+  readonly claim_id: string | null;
+  /** A `RunStatus` (src/stores/run-history.ts). */
+  readonly status: string;
+  readonly claimed_at: number | null;
+  readonly started_at: number | null;
+  readonly finished_at: number | null;
+  /** Set while the run is `claimed` or `running`: past it, the run is another node's to take over. */
+  readonly lease_expires_at: number | null;
+  readonly error_message: string | null;
+  readonly duration_ms: number | null;
+  /** `stateOf(job)` when the claim removed the job (its last run); null otherwise. */
+  readonly job_state: ColumnType<unknown, string | null | undefined, string | null>;
+}
+
+/** A row of `<prefix>nodes`: one scheduler process of a cluster. */
+export interface NodesTable {
+  readonly node_id: string;
+  readonly hostname: string;
+  readonly pid: number;
+  readonly started_at: number;
+  readonly heartbeat_at: number;
 }
 
 /**
@@ -41,6 +75,10 @@ export interface StoreNames {
   readonly schema: string | null;
   readonly jobs: string;
   readonly jobsNextRunTimeIndex: string;
+  readonly runs: string;
+  readonly runsKeyIndex: string;
+  readonly runsLeaseIndex: string;
+  readonly nodes: string;
   readonly migrations: string;
   readonly migrationLock: string;
 }
@@ -71,6 +109,10 @@ export function storeNames(tablePrefix: string = DEFAULT_TABLE_PREFIX, schema: s
     schema,
     jobs: `${tablePrefix}jobs`,
     jobsNextRunTimeIndex: `${tablePrefix}jobs_next_run_time_idx`,
+    runs: `${tablePrefix}runs`,
+    runsKeyIndex: `${tablePrefix}runs_key_idx`,
+    runsLeaseIndex: `${tablePrefix}runs_lease_idx`,
+    nodes: `${tablePrefix}nodes`,
     migrations: `${tablePrefix}migrations`,
     migrationLock: `${tablePrefix}migrations_lock`,
   };

@@ -1,13 +1,22 @@
+import { createHash } from 'node:crypto';
 import { Migrator, type Kysely } from 'kysely';
 import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
+import type { ClusterCoordination } from '../cluster.js';
 import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
+import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
 import { StoreMigrationProvider } from './migration-provider.js';
 import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js';
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
+import { PgWakeListener } from './pg-wake-listener.js';
+import { PostgresCluster } from './postgres-cluster.js';
 import { createKysely, type SqlTarget } from './sql-dialects.js';
+import { SqlRunHistory } from './sql-run-history.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
+
+/** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
+const INSERT_BATCH = 5000;
 
 /**
  * Where a SQL store keeps its tables.
@@ -20,6 +29,11 @@ export interface SqlJobStoreOptions {
   readonly tablePrefix?: string;
   /** PostgreSQL schema for the tables, created if missing; default the connection's current schema. SQLite ignores it. */
   readonly schema?: string | null;
+  /**
+   * PostgreSQL: share the store with other scheduler processes as a cluster (each fire time runs
+   * once, wake-ups by LISTEN/NOTIFY); default true. SQLite is for one process and ignores it.
+   */
+  readonly cluster?: boolean;
 }
 
 /** An open store: the Kysely instance to close, and the one its queries go through. */
@@ -29,6 +43,9 @@ interface Connection {
   readonly db: Kysely<JobclockDatabase>;
   readonly context: StoreContext;
   readonly appliedMigrations: readonly string[];
+  /** Set when clustering: opened by a scheduler (a node) on PostgreSQL with `cluster` on. */
+  readonly cluster: PostgresCluster | null;
+  readonly listener: PgWakeListener | null;
 }
 
 /**
@@ -45,7 +62,10 @@ interface Connection {
 export class SqlJobStore implements JobStore {
   private readonly statements: DialectStatements;
   private readonly names: StoreNames;
+  private readonly clusterWanted: boolean;
   private connecting: Promise<Connection> | null = null;
+  private openCluster: PostgresCluster | null = null;
+  readonly runHistory: RunHistory;
 
   constructor(
     private readonly target: SqlTarget,
@@ -54,6 +74,16 @@ export class SqlJobStore implements JobStore {
     this.statements = dialectStatements(target);
     // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
     this.names = storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null);
+    this.clusterWanted = target.dialect === 'postgres' && (options.cluster ?? true);
+    this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements);
+  }
+
+  /**
+   * The cluster this store takes part in: once opened by a scheduler (which names its node) on
+   * PostgreSQL with `cluster` on; null otherwise (a store opened on its own hands out jobs plainly).
+   */
+  get cluster(): ClusterCoordination | null {
+    return this.openCluster;
   }
 
   /** Names of the migrations the last `open()` applied (empty when the schema was up to date). */
@@ -77,6 +107,8 @@ export class SqlJobStore implements JobStore {
     const connecting = this.connecting;
     this.connecting = null;
     const connection = await connecting?.catch(() => null);
+    this.openCluster = null;
+    await connection?.listener?.stop();
     await connection?.kysely.destroy();
   }
 
@@ -96,6 +128,40 @@ export class SqlJobStore implements JobStore {
       if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(job.id);
       throw this.storableOr(error, job.id);
     }
+    await this.notifyCluster(job);
+  }
+
+  async addJobs(jobs: readonly Job[], options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
+    if (jobs.length === 0) return;
+    const { db } = await this.connection();
+    const updatedAt = Date.now();
+    const rows = jobs.map((job) => rowOfJob(job, updatedAt));
+    try {
+      // One transaction: a conflict (or any failure) adds none of them.
+      await this.statements.writeTransaction(db, async (trx) => {
+        for (let start = 0; start < rows.length; start += INSERT_BATCH) {
+          await this.statements.insertMany(trx, rows.slice(start, start + INSERT_BATCH), options.replaceExisting ?? false);
+        }
+      });
+    } catch (error) {
+      if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(await this.conflictingId(db, jobs));
+      throw this.storableOr(error, jobs[0]?.id ?? '');
+    }
+    let earliest: Job | undefined;
+    for (const job of jobs) if (job.nextRunTime && !(earliest?.nextRunTime && earliest.nextRunTime <= job.nextRunTime)) earliest = job;
+    if (earliest) await this.notifyCluster(earliest);
+  }
+
+  /** Which id of a refused batch conflicts: one repeated within it, or one already stored. */
+  private async conflictingId(db: Kysely<JobclockDatabase>, jobs: readonly Job[]): Promise<string> {
+    const seen = new Set<string>();
+    for (const job of jobs) {
+      if (seen.has(job.id)) return job.id;
+      seen.add(job.id);
+    }
+    const ids = jobs.map((job) => job.id);
+    const row = await db.selectFrom('jobs').select('id').where('id', 'in', this.statements.idList(ids)).executeTakeFirst();
+    return row?.id ?? ids[0] ?? '';
   }
 
   async updateJob(job: Job): Promise<void> {
@@ -108,6 +174,7 @@ export class SqlJobStore implements JobStore {
       throw this.storableOr(error, id);
     }
     if (result.numUpdatedRows === 0n) throw new JobLookupError(id);
+    await this.notifyCluster(job);
   }
 
   async removeJob(id: string): Promise<void> {
@@ -162,10 +229,12 @@ export class SqlJobStore implements JobStore {
 
   async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
     if (!(limit >= 1)) return [];
-    const { db, context } = await this.connection();
-    const { acquired, unreadable } = await this.statements.writeTransaction(db, (trx) =>
-      this.acquireIn(trx, now.getTime(), limit, advance),
-    );
+    const { db, context, cluster } = await this.connection();
+    const { acquired, unreadable } = await this.statements.writeTransaction(db, async (trx) => {
+      const result = await this.acquireIn(trx, now.getTime(), limit, advance);
+      // Claimed in the same transaction as the advance: a fire time is claimed once, or not at all.
+      return cluster ? { ...result, acquired: await cluster.claimIn(trx, result.acquired, now.getTime()) } : result;
+    });
     // Reported after the commit, so whoever hears of a broken row finds it paused.
     for (const error of unreadable) context.onUnreadableJob(error);
     return acquired;
@@ -235,17 +304,53 @@ export class SqlJobStore implements JobStore {
         }).migrateToLatest(),
       );
       if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs }));
+      const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs, runs: names.runs, nodes: names.nodes }));
+      const db = schema === null ? prefixed : prefixed.withSchema(schema);
+      const { cluster, listener } = await this.joinCluster(db, names, context);
+      this.openCluster = cluster;
       return {
         kysely,
-        db: schema === null ? prefixed : prefixed.withSchema(schema),
+        db,
         context,
         appliedMigrations: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
+        cluster,
+        listener,
       };
     } catch (error) {
       await kysely.destroy();
       throw error;
     }
+  }
+
+  private async joinCluster(
+    db: Kysely<JobclockDatabase>,
+    names: StoreNames,
+    context: StoreContext,
+  ): Promise<{ cluster: PostgresCluster | null; listener: PgWakeListener | null }> {
+    if (!this.clusterWanted || !context.node || this.target.dialect !== 'postgres') return { cluster: null, listener: null };
+    const channel = wakeChannel(names);
+    const cluster = new PostgresCluster(async () => db, context.node, channel);
+    const wakeUp = context.wakeUp;
+    if (!wakeUp) return { cluster, listener: null };
+    const listener = new PgWakeListener({
+      connectionString: this.target.connectionString,
+      channel,
+      onWake: wakeUp,
+      onError: (error, retryInMs) => context.warn?.(`Cluster wake-up connection (LISTEN) failed; retrying in ${retryInMs} ms`, error),
+    });
+    await listener.start();
+    return { cluster, listener };
+  }
+
+  /** In a cluster, tells the other nodes a job changed, so they re-arm their timers. */
+  private async notifyCluster(job: Job): Promise<void> {
+    const { db, cluster } = await this.connection();
+    await cluster?.notify(db, job.nextRunTime);
+  }
+
+  /** The LISTEN connection's backend pid (tests cut it off to show the listener comes back), or null. */
+  async listenerPid(): Promise<number | null> {
+    return (await this.connection()).listener?.backendPid ?? null;
   }
 
   private async connection(): Promise<Connection> {
@@ -258,6 +363,12 @@ export class SqlJobStore implements JobStore {
     if (!this.statements.isUnstorableJson(error)) return error;
     return new ValidationError(`Job "${id}" holds text the store cannot keep (a \\u0000 character or an unpaired surrogate)`);
   }
+}
+
+/** One NOTIFY channel per store (schema + prefix), so stores sharing a database wake only their own nodes. */
+function wakeChannel(names: StoreNames): string {
+  const digest = createHash('sha256').update(`${names.schema ?? ''}.${names.jobs}`).digest('hex').slice(0, 16);
+  return `jobclock_wake_${digest}`;
 }
 
 function readOrReport(row: StoredJobRow, context: StoreContext): Job | null {

@@ -1,0 +1,32 @@
+import type { RunRecord } from '../stores/run-history.js';
+import { isoInZone } from './job-json.js';
+
+/** A run as the REST API shows it (`GET {prefix}/jobs/:id/runs`). */
+export interface RunJSON {
+  readonly scheduled_run_time: string;
+  readonly node_id: string;
+  readonly status: RunRecord['status'];
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly error_message: string | null;
+  readonly duration_ms: number | null;
+}
+
+/**
+ * Times are ISO 8601 in `zone` (the job's trigger zone, when the job is known).
+ *
+ * @example
+ * ctx.body = (await scheduler.getRuns('nightly')).map((run) => runToJSON(run))
+ */
+export function runToJSON(run: RunRecord, zone = 'UTC'): RunJSON {
+  const iso = (date: Date | null) => (date === null ? null : isoInZone(date, zone));
+  return {
+    scheduled_run_time: isoInZone(run.scheduledRunTime, zone),
+    node_id: run.nodeId,
+    status: run.status,
+    started_at: iso(run.startedAt),
+    finished_at: iso(run.finishedAt),
+    error_message: run.errorMessage,
+    duration_ms: run.durationMs,
+  };
+}

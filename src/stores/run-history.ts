@@ -1,0 +1,61 @@
+/**
+ * Run history: what became of each scheduled run of each job. A store that keeps it exposes a
+ * {@link RunHistory} as `JobStore.runHistory`; the scheduler records every outcome there.
+ *
+ * @example
+ * const runs = await store.runHistory?.getRuns('nightly', { limit: 10 })
+ */
+
+/**
+ * - `claimed`: a cluster node took the run (not started yet; its lease says until when)
+ * - `running`: started, not finished
+ * - `ok` / `error`: the task returned / threw
+ * - `missed`: too late to start (`misfire_grace_time`)
+ * - `skipped_max_instances`: not started, `max_instances` runs of the job were going on
+ * - `died`: started on a node that stopped before finishing (its lease ran out); never retried
+ */
+export type RunStatus = 'claimed' | 'running' | 'ok' | 'error' | 'missed' | 'skipped_max_instances' | 'died';
+
+/** The statuses a run ends in. */
+export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['ok', 'error', 'missed', 'skipped_max_instances', 'died'];
+
+/** One run of one job at one scheduled time (the pair is unique). */
+export interface RunRecord {
+  readonly jobId: string;
+  readonly scheduledRunTime: Date;
+  /** The scheduler process that ran it (or last owned it). */
+  readonly nodeId: string;
+  readonly status: RunStatus;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+  readonly errorMessage: string | null;
+  readonly durationMs: number | null;
+}
+
+/** How much history to keep; both limits apply. */
+export interface RunRetention {
+  /** Newest runs kept per job (default 100). */
+  readonly maxPerJob?: number;
+  /** Runs older than this (by scheduled time) are dropped (default 30 days). */
+  readonly maxAgeMs?: number;
+}
+
+export const DEFAULT_RUN_RETENTION: Required<RunRetention> = { maxPerJob: 100, maxAgeMs: 30 * 24 * 3600 * 1000 };
+
+/**
+ * Where a store keeps run history. Writes are idempotent on `(jobId, scheduledRunTime)`: a record
+ * replaces the one with the same key.
+ */
+export interface RunHistory {
+  /** Inserts or replaces records, in one batch. */
+  recordRuns(runs: readonly RunRecord[]): Promise<void>;
+  /** Runs of a job, newest scheduled time first, at most `limit` (default 20). */
+  getRuns(jobId: string, options?: { readonly limit?: number }): Promise<RunRecord[]>;
+  /** The newest run of each given job that has one. */
+  lastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>>;
+  /**
+   * Deletes finished runs beyond `retention`, at most `batchSize` rows; returns how many it deleted
+   * (call again while it returns `batchSize`). Live (`claimed`/`running`) runs are never trimmed.
+   */
+  trimRuns(retention: RunRetention, now: Date, batchSize: number): Promise<number>;
+}

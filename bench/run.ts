@@ -43,6 +43,7 @@ const only = new Set((args.find((arg) => arg.startsWith('--only='))?.slice('--on
 const write = args.includes('--write') || (!quick && only.size === GROUPS.length);
 const PYTHON = '/usr/bin/python3';
 const started = Date.now();
+const loadAtStart = os.loadavg()[0] ?? 0;
 const skipped: string[] = [];
 const failed: string[] = [];
 
@@ -101,6 +102,7 @@ async function plan(): Promise<Step[]> {
   if (sqlalchemy) steps.push(python('burst', 'burst sqlite: APScheduler SQLAlchemyJobStore', ['burst', '--store', 'sqlalchemy', '--n', String(n.apsSqlalchemy)]));
   if (postgres) {
     steps.push(node('burst', 'burst postgres: jobclock', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres }));
+    steps.push(node('burst', 'burst postgres: jobclock, cluster off', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres, cluster: false }));
     if (graphile) steps.push(node('burst', 'burst postgres: graphile-worker', 'peers/graphile-worker.js', { n: n.graphile }));
   }
   // steady: the one-job runs share a 30 s window, each at its own phase of the second
@@ -162,8 +164,8 @@ async function runAll(steps: readonly Step[]): Promise<BenchResult[]> {
     const group = step.parallel ? steps.filter((other) => other.parallel === step.parallel) : [step];
     log(group.length > 1 ? `running together: ${group.map((g) => g.label).join(', ')}` : `running ${step.label}`);
     for (const batch of await Promise.all(group.map(runStep))) results.push(...batch);
-    i += group.length === 1 ? 1 : 0;
-    if (group.length > 1) i = steps.indexOf(group.at(-1) as Step) + 1;
+    // A parallel group's steps are listed together: carry on after its last one.
+    i = steps.indexOf(group.at(-1) as Step) + 1;
   }
   return results;
 }
@@ -173,6 +175,7 @@ async function machine(): Promise<string[]> {
   const lines = [
     `- CPU: ${cpus.length} × ${cpus[0]?.model ?? 'unknown'}; memory ${Math.round(os.totalmem() / 2 ** 30)} GiB; ${os.type()} ${os.release()}`,
     `- Node.js ${process.version}; SQLite ${sqliteVersion()} (better-sqlite3)`,
+    `- Load average (1 min) ${loadAtStart.toFixed(2)} at the start, ${os.loadavg()[0]?.toFixed(2)} at the end: other work on the machine during the run shows up as lateness`,
   ];
   try {
     const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });

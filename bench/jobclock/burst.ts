@@ -8,8 +8,8 @@ import { childParams, report } from '../lib/result.js';
 import { summarize } from '../lib/stats.js';
 import { addAll, benchScheduler, benchStore, LatenessRecorder, within, type StoreKind } from './harness.js';
 
-const params = childParams({ store: 'memory' as StoreKind, n: 20_000, minLeadMs: 1000, label: '' });
-const place = benchStore(params.store);
+const params = childParams({ store: 'memory' as StoreKind, n: 20_000, minLeadMs: 1000, cluster: true });
+const place = benchStore(params.store, { cluster: params.cluster });
 const recorder = new LatenessRecorder();
 const scheduler = benchScheduler(place.create(), recorder);
 try {
@@ -34,7 +34,7 @@ try {
   await within(recorder.done, due - Date.now() + 300_000, `only ${recorder.samples.length} of ${params.n} jobs ran within 5 minutes`);
   const lateness = summarize(recorder.samples);
   report({
-    scenario: `burst ${params.store}`,
+    scenario: `burst ${params.store}${params.store === 'postgres' && !params.cluster ? ' (cluster off)' : ''}`,
     subject: 'jobclock',
     count: params.n,
     rate: params.n / ((recorder.lastStart - due) / 1000),

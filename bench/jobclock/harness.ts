@@ -20,7 +20,8 @@ export interface BenchStore {
   remove(): Promise<void>;
 }
 
-export function benchStore(kind: StoreKind): BenchStore {
+/** `cluster: false` opens a PostgreSQL store for one process (no run claims); it is on by default, as in jobclock. */
+export function benchStore(kind: StoreKind, options: { readonly cluster?: boolean } = {}): BenchStore {
   if (kind === 'memory') return { kind, url: 'memory:', schema: null, create: () => createJobStore('memory:'), remove: async () => {} };
   if (kind === 'sqlite') {
     const temp = tempDir();
@@ -28,7 +29,7 @@ export function benchStore(kind: StoreKind): BenchStore {
     return { kind, url, schema: null, create: () => createJobStore(url), remove: async () => temp.remove() };
   }
   const schema = freshSchemaName();
-  return { kind, url: PG_URL, schema, create: () => createJobStore(PG_URL, { schema }), remove: () => dropSchema(schema) };
+  return { kind, url: PG_URL, schema, create: () => createJobStore(PG_URL, { schema, cluster: options.cluster ?? true }), remove: () => dropSchema(schema) };
 }
 
 /**

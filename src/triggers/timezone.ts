@@ -185,6 +185,9 @@ export function zoneNamed(name: string): Zone {
  * requireTimezone('Mars/Olympus', 'timezone')  // throws ValidationError
  */
 export function requireTimezone(value: unknown, field = 'timezone'): string {
+  // luxon's check builds an Intl.DateTimeFormat each time (~100 µs, and heavy garbage): a stored job
+  // is rebuilt on every fire, so a zone once found valid is remembered.
+  if (typeof value === 'string' && validZones.has(value)) return value;
   if (typeof value !== 'string' || value.trim() === '') {
     throw new ValidationError(`${field} must be an IANA time zone name such as "Europe/London", got ${value === null ? 'null' : typeof value}`);
   }
@@ -192,8 +195,13 @@ export function requireTimezone(value: unknown, field = 'timezone'): string {
   if (!zones.has(value) && !IANAZone.isValidZone(value)) {
     throw new ValidationError(`${field} ${JSON.stringify(value)} is not a known IANA time zone`);
   }
+  if (validZones.size < MAX_REMEMBERED_ZONES) validZones.add(value);
   return value;
 }
+
+/** Zone names already validated; bounded, since names come from requests too (valid ones only). */
+const validZones = new Set<string>();
+const MAX_REMEMBERED_ZONES = 1000;
 
 /**
  * An instant as ISO 8601 with the zone's offset at that instant (seconds; milliseconds only when

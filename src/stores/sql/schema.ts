@@ -89,8 +89,8 @@ export type StoreDialect = 'sqlite' | 'postgres';
 export const DEFAULT_TABLE_PREFIX = 'jobclock_';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/i;
-/** PostgreSQL truncates identifiers past 63 bytes; the longest name we derive adds 15 characters. */
-const MAX_PREFIX_LENGTH = 63 - 'migrations_lock'.length;
+/** PostgreSQL truncates identifiers past 63 bytes; the longest name we derive (the due-time index) adds 22 characters. */
+const MAX_PREFIX_LENGTH = 63 - 'jobs_next_run_time_idx'.length;
 
 /**
  * Validates the prefix and schema and derives every table name from them. Both end up as quoted

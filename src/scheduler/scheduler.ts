@@ -24,7 +24,7 @@ import {
 import { stateOf } from '../jobs/job-state.js';
 import type { ClaimedRuns, ClusterNode } from '../stores/cluster.js';
 import type { AcquiredJob, JobPage, JobStore, NodeIdentity } from '../stores/job-store.js';
-import { DEFAULT_RUN_RETENTION, type RunRecord, type RunRetention } from '../stores/run-history.js';
+import type { RunRecord, RunRetention } from '../stores/run-history.js';
 import { MemoryJobStore } from '../stores/memory.js';
 import { createJobStore } from '../stores/store-url.js';
 import type { ResolvedTask, TaskFunction } from '../tasks/task-registry.js';
@@ -35,6 +35,7 @@ import type { Logger } from './logger.js';
 import { advanceDueJob } from './run-times.js';
 import { RepeatingTask } from './repeating-task.js';
 import { RunLog } from './run-log.js';
+import { RunTrimmer } from './run-trimmer.js';
 
 /**
  * @example
@@ -112,8 +113,6 @@ interface StoredJob {
 
 const RETRY_AFTER_STORE_ERROR_MS = 1000;
 const MAX_RETRY_AFTER_STORE_ERROR_MS = 30_000;
-/** Rows deleted per trimming statement. */
-const TRIM_BATCH = 1000;
 
 /**
  * The scheduler: keeps jobs in stores, sleeps until the earliest next run time (one timer, no
@@ -138,12 +137,9 @@ export class Scheduler {
   readonly nodeId: string;
   private readonly node: NodeIdentity;
   private readonly clusterTiming: Required<ClusterTiming>;
-  private readonly runRetention: RunRetention;
+  private readonly runTrimmer: RunTrimmer;
   private readonly runLog: RunLog;
   private readonly heartbeat: RepeatingTask;
-  private readonly trimEveryMs: number;
-  private lastTrimAt = -Infinity;
-  private trimming: Promise<void> | null = null;
   private storeFailures = 0;
   private readonly logger: Logger;
   private readonly stores: ReadonlyMap<string, JobStore>;
@@ -178,13 +174,11 @@ export class Scheduler {
     this.nodeId = options.nodeId ?? `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.clusterTiming = { ...DEFAULT_CLUSTER_TIMING, ...options.cluster };
     this.node = { id: this.nodeId, hostname: this.hostname, pid: process.pid, startedAt: this.clock.now(), leaseMs: this.clusterTiming.leaseMs };
-    const { trimEveryMs = 60_000, ...retention } = options.runRetention ?? {};
-    this.runRetention = { ...DEFAULT_RUN_RETENTION, ...retention };
+    this.runTrimmer = new RunTrimmer(this.stores, this.clock, this.logger, options.runRetention);
     this.runLog = new RunLog(this.nodeId, this.clock, this.logger);
     const { heartbeatMs, leaseMs } = this.clusterTiming;
     this.heartbeat = new RepeatingTask(this.clock, heartbeatMs, () => this.beat(), (error, retryInMs) =>
       this.logger.error(`Cluster heartbeat failed; retrying in ${retryInMs} ms`, error), Math.max(heartbeatMs, leaseMs / 2));
-    this.trimEveryMs = trimEveryMs;
   }
 
   /** `stopped`, `running` or `paused`. */
@@ -242,7 +236,7 @@ export class Scheduler {
     const wait = options.wait ?? true;
     await Promise.all([...this.executors.values()].map((executor) => executor.shutdown({ wait })));
     this.executorsStarted = false;
-    await Promise.all([this.heartbeat.stop(), this.trimming]);
+    await Promise.all([this.heartbeat.stop(), this.runTrimmer.idle()]);
     await this.runLog.flush();
     await this.leaveClusters();
     this.emit({ kind: 'scheduler_shutdown' });
@@ -569,7 +563,7 @@ export class Scheduler {
   /** One pass over every store; returns when the next job is due (epoch ms), or null. */
   private async processDueJobs(): Promise<number | null> {
     let nextWake: number | null = null;
-    this.trimRunsWhenDue();
+    this.runTrimmer.trimWhenDue(() => this.running);
     for (const [alias, store] of this.stores) {
       if (this.currentState !== 'running') return null;
       const now = this.clock.now();
@@ -725,30 +719,6 @@ export class Scheduler {
   private async leaveClusters(): Promise<void> {
     for (const store of this.stores.values()) {
       await store.cluster?.leave(this.clock.now()).catch((error: unknown) => this.logger.warn('Leaving the cluster failed; its leases will expire', error));
-    }
-  }
-
-  /**
-   * Trims run history when `trimEveryMs` has passed since the last time, in the background. Rides
-   * on loop passes rather than a timer of its own: with nothing running, nothing needs trimming.
-   */
-  private trimRunsWhenDue(): void {
-    const now = this.clock.now().getTime();
-    if (this.trimming || now - this.lastTrimAt < this.trimEveryMs) return;
-    this.lastTrimAt = now;
-    this.trimming = this.trimRuns()
-      .catch((error: unknown) => this.logger.error('Trimming run history failed', error))
-      .finally(() => {
-        this.trimming = null;
-      });
-  }
-
-  /** Deletes run history beyond the retention, a batch at a time. */
-  private async trimRuns(): Promise<void> {
-    for (const store of this.stores.values()) {
-      const history = store.runHistory;
-      if (!history) continue;
-      while ((await history.trimRuns(this.runRetention, this.clock.now(), TRIM_BATCH)) >= TRIM_BATCH && this.running);
     }
   }
 

@@ -16,8 +16,8 @@ import { jobFromState, stateOf } from '../src/jobs/job-state.js';
 import type { JobAdvance, JobStore } from '../src/stores/job-store.js';
 import { createJobStore } from '../src/stores/store-url.js';
 import { createTrigger } from '../src/triggers/trigger-registry.js';
+import { PG_URL, postgresReachable } from './lib/places.js';
 
-const PG_URL = process.env.JOBCLOCK_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = Number(process.env.BENCH_BATCH ?? 500);
 const SIZES = [1_000, 10_000];
 const NOW = new Date('2030-01-01T00:00:00Z');
@@ -120,16 +120,6 @@ async function measure(place: Place, size: number): Promise<void> {
   }
 }
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 console.log(`acquire batch ${BATCH}; rates are jobs (or calls) per second, one awaited call at a time`);
 // Every job read back goes through jobFromState (it rebuilds the trigger): the ceiling for reads.

@@ -63,3 +63,38 @@ export class JobDeserializationError extends JobclockError {
 
 /** The named job store or executor is not configured. */
 export class UnknownComponentError extends ValidationError {}
+
+/** How long a client is told to wait before retrying a store that is unreachable (`Retry-After`). */
+export const DEFAULT_STORE_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The job store cannot be reached or written right now: its database server is down or restarting,
+ * the connection dropped or timed out, or (SQLite) the file became read-only, the disk is full or
+ * failing. Nothing of the failed call was applied. Retrying later may succeed; the REST API
+ * answers 503 with `Retry-After`.
+ *
+ * @example
+ * try { await store.addJob(job) } catch (e) { if (e instanceof JobStoreUnavailableError) retryLater(e.retryAfterSeconds) }
+ */
+export class JobStoreUnavailableError extends JobclockError {
+  /** The scheduler's alias of the store (`default`…), when the thrower knows it. */
+  readonly storeAlias: string | null;
+  /** Seconds a client should wait before trying again. */
+  readonly retryAfterSeconds: number;
+
+  constructor(
+    /** What went wrong, in a few words: `connect ECONNREFUSED 127.0.0.1:5432`. */
+    readonly summary: string,
+    options: { readonly cause?: unknown; readonly storeAlias?: string | null; readonly retryAfterSeconds?: number } = {},
+  ) {
+    super(`job store unreachable: ${summary}`);
+    this.cause = options.cause;
+    this.storeAlias = options.storeAlias ?? null;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_STORE_RETRY_AFTER_SECONDS;
+  }
+
+  /** The same error, naming the store it came from. */
+  forStore(alias: string): JobStoreUnavailableError {
+    return new JobStoreUnavailableError(this.summary, { cause: this.cause, storeAlias: alias, retryAfterSeconds: this.retryAfterSeconds });
+  }
+}

@@ -1,6 +1,7 @@
 import {
   ConflictingIdError,
   JobLookupError,
+  JobStoreUnavailableError,
   MaxInstancesReachedError,
   SchedulerAlreadyRunningError,
   SchedulerNotRunningError,
@@ -42,6 +43,8 @@ const STATUS_BY_ERROR: readonly (readonly [ErrorClass, number])[] = [
   [SchedulerNotRunningError, 400],
   // TaskLookupError and UnknownComponentError are ValidationErrors: bad input.
   [ValidationError, 400],
+  // The database is down, restarting or read-only: nothing was applied, and a retry may succeed.
+  [JobStoreUnavailableError, 503],
   // The task itself failed: a 500, but the one whose message is the task's, not ours.
   [JobRunFailedError, 500],
 ];
@@ -67,6 +70,7 @@ export function errorResponse(error: unknown): ErrorResponse {
 function headersFor(error: Error): Record<string, string> {
   if (error instanceof AuthenticationError) return { 'WWW-Authenticate': error.challenge };
   if (error instanceof MethodNotAllowedError) return { Allow: error.allowed.join(', ') };
+  if (error instanceof JobStoreUnavailableError) return { 'Retry-After': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) };
   return {};
 }
 

@@ -189,6 +189,8 @@ function answerErrors(logger: Logger) {
     } catch (error) {
       const response = errorResponse(error);
       if (response.fault) logger.error(`${ctx.method} ${ctx.path} failed`, error);
+      // One line, no stack: while the store is down every request would otherwise print one.
+      else if (response.status === 503) logger.warn(`${ctx.method} ${ctx.path} answered 503: ${response.message}`);
       ctx.status = response.status;
       ctx.set(response.headers);
       ctx.body = { error_message: response.message };

@@ -17,6 +17,13 @@ export interface DialectStatements {
   readonly lockDueRows: boolean;
   /** The schema the store's tables go in: the configured one, or the connection's current one. */
   resolveSchema(db: Kysely<JobclockDatabase>, configured: string | null): Promise<string | null>;
+  /**
+   * Runs one write so that, if the store's connection is lost or times out before it answered, it
+   * never applies later: in a transaction on PostgreSQL (COMMIT is sent only after the statement
+   * answered; see pg-timed-pool.ts); as it is on SQLite, where a statement is its own transaction
+   * in this process and nothing can arrive late.
+   */
+  atomicWrite<T>(db: Kysely<JobclockDatabase>, work: (db: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
   /** Runs `work` in one transaction that may read and then write without a lock upgrade failing. */
   writeTransaction<T>(db: Kysely<JobclockDatabase>, work: (trx: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
   /**
@@ -55,6 +62,9 @@ const sqliteStatements: DialectStatements = {
   async resolveSchema() {
     return null;
   },
+  atomicWrite(db, work) {
+    return work(db);
+  },
   writeTransaction(db, work) {
     // A plain BEGIN takes the write lock only at the first write, and that upgrade fails at once
     // (busy_timeout does not apply) if another connection wrote meanwhile. IMMEDIATE takes it first.
@@ -65,7 +75,9 @@ const sqliteStatements: DialectStatements = {
         await sql`commit`.execute(connection);
         return result;
       } catch (error) {
-        await sql`rollback`.execute(connection);
+        // The failure the caller needs is the first one: a failed COMMIT (disk full, read-only
+        // file) may have rolled back already, and the ROLLBACK then fails with "no transaction".
+        await sql`rollback`.execute(connection).catch(() => {});
         throw error;
       }
     });
@@ -122,6 +134,9 @@ const postgresStatements: DialectStatements = {
     const schema = rows[0]?.schema ?? null;
     if (schema === null) throw new Error('PostgreSQL has no current schema (search_path names none that exists): set the store schema');
     return schema;
+  },
+  atomicWrite(db, work) {
+    return db.transaction().execute(work);
   },
   writeTransaction(db, work) {
     return db.transaction().execute(work);

@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { abandoningTimedOutQueries, DEFAULT_QUERY_TIMEOUT_MS, pgTimeoutSettings, type StoreTimeouts } from './pg-timed-pool.js';
 import type { JobclockDatabase } from './schema.js';
+import { translatingStoreErrors } from './store-error-dialect.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 
 /**
@@ -29,9 +31,12 @@ const INT8_OID = 20;
  * @example
  * const db = createKysely({ dialect: 'sqlite', filename: './data/jobclock.sqlite' })
  */
-export function createKysely(target: SqlTarget): Kysely<JobclockDatabase> {
+export function createKysely(target: SqlTarget, timeouts: StoreTimeouts = {}): Kysely<JobclockDatabase> {
   return new Kysely<JobclockDatabase>({
-    dialect: target.dialect === 'sqlite' ? sqliteDialect(target.filename) : postgresDialect(target.connectionString),
+    // Connection-level failures become JobStoreUnavailableError here, for every query.
+    dialect: translatingStoreErrors(
+      target.dialect === 'sqlite' ? sqliteDialect(target.filename) : postgresDialect(target.connectionString, timeouts),
+    ),
   });
 }
 
@@ -50,9 +55,10 @@ function sqliteDialect(filename: string): SqliteDialect {
   });
 }
 
-function postgresDialect(connectionString: string): PostgresDialect {
+function postgresDialect(connectionString: string, timeouts: StoreTimeouts): PostgresDialect {
   const pool = new pg.Pool({
     connectionString,
+    ...pgTimeoutSettings(timeouts),
     // Epoch milliseconds fit a double exactly, so bigint columns come back as numbers. Set per
     // pool, not globally, so other pg users in the process keep pg's defaults.
     types: {
@@ -63,5 +69,5 @@ function postgresDialect(connectionString: string): PostgresDialect {
   // An idle client that loses its server emits 'error' on the pool; unhandled, that would kill the
   // process. The pool drops the client, and the next query reports any lasting problem itself.
   pool.on('error', () => {});
-  return new PostgresDialect({ pool });
+  return new PostgresDialect({ pool: abandoningTimedOutQueries(pool, timeouts.queryMs ?? DEFAULT_QUERY_TIMEOUT_MS) });
 }

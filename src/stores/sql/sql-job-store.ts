@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Migrator, type Kysely } from 'kysely';
-import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
+import { ConflictingIdError, JobDeserializationError, JobLookupError, JobStoreUnavailableError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
 import type { ClusterCoordination } from '../cluster.js';
 import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
@@ -11,6 +11,7 @@ import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js'
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
 import { PgWakeListener } from './pg-wake-listener.js';
 import { PostgresCluster } from './postgres-cluster.js';
+import type { StoreTimeouts } from './pg-timed-pool.js';
 import { createKysely, type SqlTarget } from './sql-dialects.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
@@ -34,6 +35,11 @@ export interface SqlJobStoreOptions {
    * once, wake-ups by LISTEN/NOTIFY); default true. SQLite is for one process and ignores it.
    */
   readonly cluster?: boolean;
+  /**
+   * PostgreSQL: how long to wait for a connection and for one statement before the call fails
+   * with `JobStoreUnavailableError`; defaults 5 s and 15 s. SQLite ignores it.
+   */
+  readonly timeouts?: StoreTimeouts;
 }
 
 /** An open store: the Kysely instance to close, and the one its queries go through. */
@@ -63,6 +69,7 @@ export class SqlJobStore implements JobStore {
   private readonly statements: DialectStatements;
   private readonly names: StoreNames;
   private readonly clusterWanted: boolean;
+  private readonly timeouts: StoreTimeouts;
   private connecting: Promise<Connection> | null = null;
   private openCluster: PostgresCluster | null = null;
   readonly runHistory: RunHistory;
@@ -75,6 +82,7 @@ export class SqlJobStore implements JobStore {
     // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
     this.names = storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null);
     this.clusterWanted = target.dialect === 'postgres' && (options.cluster ?? true);
+    this.timeouts = options.timeouts ?? {};
     this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements);
   }
 
@@ -115,14 +123,16 @@ export class SqlJobStore implements JobStore {
   async addJob(job: Job, options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
     const { db } = await this.connection();
     const row = rowOfJob(job, Date.now());
-    const insert = db.insertInto('jobs').values(row);
     try {
-      if (options.replaceExisting) {
-        const { id: _id, ...changes } = row;
-        await insert.onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
-      } else {
-        await insert.execute();
-      }
+      await this.statements.atomicWrite(db, async (trx) => {
+        const insert = trx.insertInto('jobs').values(row);
+        if (options.replaceExisting) {
+          const { id: _id, ...changes } = row;
+          await insert.onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
+        } else {
+          await insert.execute();
+        }
+      });
     } catch (error) {
       // The unique index decides, so two processes adding the same id at once get one conflict.
       if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(job.id);
@@ -169,7 +179,7 @@ export class SqlJobStore implements JobStore {
     const { id, ...changes } = rowOfJob(job, Date.now());
     let result;
     try {
-      result = await db.updateTable('jobs').set(changes).where('id', '=', id).executeTakeFirst();
+      result = await this.statements.atomicWrite(db, (trx) => trx.updateTable('jobs').set(changes).where('id', '=', id).executeTakeFirst());
     } catch (error) {
       throw this.storableOr(error, id);
     }
@@ -179,13 +189,13 @@ export class SqlJobStore implements JobStore {
 
   async removeJob(id: string): Promise<void> {
     const { db } = await this.connection();
-    const result = await db.deleteFrom('jobs').where('id', '=', id).executeTakeFirst();
+    const result = await this.statements.atomicWrite(db, (trx) => trx.deleteFrom('jobs').where('id', '=', id).executeTakeFirst());
     if (result.numDeletedRows === 0n) throw new JobLookupError(id);
   }
 
   async removeAllJobs(): Promise<void> {
     const { db } = await this.connection();
-    await db.deleteFrom('jobs').execute();
+    await this.statements.atomicWrite(db, (trx) => trx.deleteFrom('jobs').execute());
   }
 
   async lookupJob(id: string): Promise<Job | null> {
@@ -290,7 +300,7 @@ export class SqlJobStore implements JobStore {
   }
 
   private async connect(context: StoreContext): Promise<Connection> {
-    const kysely = createKysely(this.target);
+    const kysely = createKysely(this.target, this.timeouts);
     try {
       const schema = await this.statements.resolveSchema(kysely, this.names.schema);
       const names: StoreNames = { ...this.names, schema };
@@ -303,6 +313,8 @@ export class SqlJobStore implements JobStore {
           migrationTableSchema: schema ?? undefined,
         }).migrateToLatest(),
       );
+      // Kysely's migrator reports a failure instead of throwing it: an unreachable store stays that.
+      if (error instanceof JobStoreUnavailableError) throw error;
       if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs, runs: names.runs, nodes: names.nodes }));
       const db = schema === null ? prefixed : prefixed.withSchema(schema);

@@ -1,0 +1,126 @@
+import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
+import { JobStoreUnavailableError } from '../../errors.js';
+import { unreachableSummary } from './store-errors.js';
+
+/**
+ * How long a PostgreSQL store waits before it calls the server unreachable.
+ *
+ * @example
+ * new SqlJobStore(target, { timeouts: { connectMs: 2000, queryMs: 5000 } })
+ */
+export interface StoreTimeouts {
+  /** Opening a connection, or waiting for a free one in the pool; default 5 s. */
+  readonly connectMs?: number;
+  /** One statement (server `statement_timeout`, and the client gives up on it too); default 15 s. */
+  readonly queryMs?: number;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+
+/** The pg pool settings that make a dead or hung server fail fast instead of hanging a request. */
+export function pgTimeoutSettings(timeouts: StoreTimeouts = {}): pg.PoolConfig {
+  const queryMs = timeouts.queryMs ?? DEFAULT_QUERY_TIMEOUT_MS;
+  return {
+    connectionTimeoutMillis: timeouts.connectMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    // The server gives up on a statement itself, and aborts a transaction whose client went
+    // quiet (a partition that never closed the socket), so neither holds locks for long.
+    statement_timeout: queryMs,
+    idle_in_transaction_session_timeout: 2 * queryMs,
+    // Dead peers are noticed by TCP too, not only by the next query.
+    keepAlive: true,
+  };
+}
+
+/**
+ * A pg pool for Kysely whose clients give up on a statement after `queryMs` and then drop their
+ * connection rather than go back to the pool.
+ *
+ * Why a write that timed out can never apply later: every write of the store runs in an explicit
+ * transaction (BEGIN … COMMIT, see `writeTransaction`), and COMMIT is sent only after every
+ * statement before it answered. When a statement times out (or its connection fails), this client
+ * closes the socket at once and never sends COMMIT on it again; the ROLLBACK Kysely then asks for
+ * is answered here without the server. PostgreSQL aborts an open transaction whose client is gone:
+ * the backend finishes or cancels the statement (`statement_timeout`), finds the socket closed, and
+ * rolls back; a socket that stays half-open is caught by `idle_in_transaction_session_timeout`.
+ * Nothing of it commits. The one window no client can close is the COMMIT round trip itself: if
+ * the connection dies after COMMIT was sent, the outcome is unknown, and the error says so.
+ *
+ * @example
+ * new PostgresDialect({ pool: abandoningTimedOutQueries(new pg.Pool(config), 15_000) })
+ */
+export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number): PostgresPool {
+  return {
+    connect: async () => new AbandoningClient(await pool.connect(), queryMs),
+    end: () => pool.end(),
+  };
+}
+
+class AbandoningClient implements PostgresPoolClient {
+  /** Set when the connection was dropped (timed out, or failed under a query); it runs nothing more. */
+  private abandoned: JobStoreUnavailableError | null = null;
+  private released = false;
+
+  constructor(
+    private readonly inner: pg.PoolClient,
+    private readonly queryMs: number,
+  ) {}
+
+  query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+  query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+    // The store streams nothing; a cursor goes straight through.
+    if (typeof sqlOrCursor !== 'string') return (this.inner as unknown as PostgresPoolClient).query(sqlOrCursor);
+    return this.timedQuery<R>(sqlOrCursor, parameters ?? []);
+  }
+
+  private async timedQuery<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
+    const isCommit = /^\s*commit\b/i.test(sql);
+    if (this.abandoned) {
+      // The transaction died with its connection: the server has rolled it back, or will.
+      if (/^\s*rollback\b/i.test(sql)) return { command: 'ROLLBACK', rowCount: 0, rows: [] };
+      throw this.abandoned;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const what = isCommit ? 'COMMIT got no answer; the change may or may not have been applied' : 'statement got no answer';
+        reject(this.abandon(new JobStoreUnavailableError(`${what} within ${this.queryMs} ms`)));
+      }, this.queryMs);
+    });
+    try {
+      const result = await Promise.race([this.inner.query(sql, [...parameters]), timedOut]);
+      return result as unknown as PostgresQueryResult<R>;
+    } catch (error) {
+      const summary = unreachableSummary(error);
+      if (summary === null) throw error;
+      const unknownOutcome = isCommit && !(error instanceof JobStoreUnavailableError);
+      throw this.abandon(
+        error instanceof JobStoreUnavailableError
+          ? error
+          : new JobStoreUnavailableError(unknownOutcome ? `${summary} during COMMIT; the change may or may not have been applied` : summary, { cause: error }),
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Drops the connection now (the pool destroys it) and refuses anything more on it. */
+  private abandon(error: JobStoreUnavailableError): JobStoreUnavailableError {
+    this.abandoned ??= error;
+    this.releaseInner(true);
+    return error;
+  }
+
+  release(destroy?: boolean): void {
+    this.releaseInner(destroy ?? false);
+  }
+
+  private releaseInner(destroy: boolean): void {
+    if (this.released) return;
+    this.released = true;
+    // A truthy argument makes pg end the client (destroying the socket when a query is active).
+    this.inner.release(destroy ? new Error('dropped by the job store') : undefined);
+  }
+}

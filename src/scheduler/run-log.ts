@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { runKey, type RunTransition } from '../stores/cluster.js';
+import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RunRecord, RunStatus } from '../stores/run-history.js';
 import { Batcher } from './batcher.js';

@@ -113,7 +113,7 @@ export class RunLog {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined) throw error;
         this.logger.warn(`Writing run history failed (${(error as Error).message}); retrying in ${delay} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await new Promise<void>((resolve) => this.clock.setTimer(resolve, delay));
       }
     }
   }

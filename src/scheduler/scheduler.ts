@@ -3,7 +3,6 @@ import os from 'node:os';
 import { systemClock, type Clock } from '../clock/clock.js';
 import { SchedulerAlreadyRunningError, SchedulerNotRunningError, ValidationError, type JobDeserializationError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
-import type { Executor } from '../executors/executor.js';
 import { DEFAULT_JOB_DEFAULTS, type Job, type JobDefaults } from '../jobs/job.js';
 import {
   applyJobChanges,
@@ -12,63 +11,27 @@ import {
   type JobChanges,
   type JobDefinition,
 } from '../jobs/job-definition.js';
-import { stateOf } from '../jobs/job-state.js';
-import type { JobPage, JobStore, NodeIdentity } from '../stores/job-store.js';
-import type { RunRecord, RunRetention } from '../stores/run-history.js';
+import { sameDefinition } from '../jobs/same-definition.js';
+import type { ClaimedRuns } from '../stores/cluster-coordination.js';
+import type { NodeIdentity } from '../stores/job-store.js';
+import type { RunRecord } from '../stores/run-history.js';
 import type { TaskFunction } from '../tasks/task-registry.js';
 import { TaskRegistry } from '../tasks/task-registry.js';
 import type { Trigger, TriggerKind } from '../triggers/trigger.js';
 import { ClusterMembership, DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
 import { Dispatcher } from './dispatcher.js';
-import { EventBus, type EventKind, type EventListener, type SchedulerEvent } from './events.js';
+import { EventBus, type EventKind, type EventListener } from './events.js';
 import type { Logger } from './logger.js';
 import { RunLog } from './run-log.js';
 import { RunTrimmer } from './run-trimmer.js';
+import type { JobQuery, SchedulerOptions } from './scheduler-options.js';
 import { StoreRegistry } from './store-registry.js';
 import { WakeLoop } from './wake-loop.js';
 
 export { DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
-
-/**
- * @example
- * new Scheduler({
- *   jobstores: { default: 'sqlite:./data/jobs.sqlite', scratch: 'memory:' },
- *   jobDefaults: { misfireGraceTime: 30 },
- *   timezone: 'Europe/London',
- * })
- */
-export interface SchedulerOptions {
-  /** Named job stores (instances or store URLs); `default` is a memory store unless given. */
-  readonly jobstores?: Readonly<Record<string, JobStore | string>>;
-  /** Named executors; `default` is an `AsyncExecutor` (10 at once) unless given. */
-  readonly executors?: Readonly<Record<string, Executor>>;
-  readonly jobDefaults?: Partial<JobDefaults>;
-  /** IANA zone for triggers that name none (default UTC). */
-  readonly timezone?: string;
-  readonly clock?: Clock;
-  /** Where `func` references resolve; shared with the REST layer. */
-  readonly tasks?: TaskRegistry;
-  readonly logger?: Logger;
-  /** Hosts the scheduler may start on, as Flask-APScheduler's `SCHEDULER_ALLOWED_HOSTS` (`*` = any). */
-  readonly allowedHosts?: readonly string[];
-  /** This machine's name for `allowedHosts` (default `os.hostname()`). */
-  readonly hostname?: string;
-  /** Due jobs fetched per store query. */
-  readonly batchSize?: number;
-  /** This process's name in a cluster and in run history; default `host:pid:random`. */
-  readonly nodeId?: string;
-  /** Timing of cluster membership, for stores shared by several processes (PostgreSQL). */
-  readonly cluster?: ClusterTiming;
-  /** How much run history to keep (default 100 runs per job, 30 days), trimmed every `trimEveryMs` (default 60 s). */
-  readonly runRetention?: RunRetention & { readonly trimEveryMs?: number };
-}
+export type { JobQuery, SchedulerOptions } from './scheduler-options.js';
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
-
-/** Where to look up jobs; all stores when no `jobstore` is given. */
-export interface JobQuery extends JobPage {
-  readonly jobstore?: string;
-}
 
 /**
  * The scheduler: keeps jobs in stores, sleeps until the earliest next run time (one timer, no
@@ -127,17 +90,10 @@ export class Scheduler {
     this.stores = stores;
     this.runTrimmer = new RunTrimmer(new Map(stores.entries()), clock, logger, options.runRetention);
     this.runLog = new RunLog(this.nodeId, clock, logger);
-    this.dispatcher = new Dispatcher({
-      clock,
-      logger,
-      tasks: this.tasks,
-      stores,
-      executors: new Map(executors.some(([name]) => name === 'default') ? executors : [['default', new AsyncExecutor()], ...executors]),
-      runLog: this.runLog,
-      events: this.events,
-    });
+    const withDefault = executors.some(([name]) => name === 'default') ? executors : [['default', new AsyncExecutor()] as const, ...executors];
+    const dispatcher = new Dispatcher({ clock, logger, tasks: this.tasks, stores, executors: new Map(withDefault), runLog: this.runLog, events: this.events });
+    this.dispatcher = dispatcher;
     const active = () => this.currentState === 'running';
-    const dispatcher = this.dispatcher;
     this.loop = new WakeLoop({
       clock,
       logger,
@@ -148,16 +104,8 @@ export class Scheduler {
       dispatch: (jobstore, acquired) => dispatcher.dispatch(jobstore, acquired),
       onPass: () => this.runTrimmer.trimWhenDue(() => this.running),
     });
-    this.membership = new ClusterMembership({
-      clock,
-      logger,
-      stores,
-      node,
-      timing,
-      batchSize,
-      active,
-      submitRuns: (jobstore, claimed) => dispatcher.submitRuns(jobstore, claimed),
-    });
+    const submitRuns = (jobstore: string, claimed: ClaimedRuns) => dispatcher.submitRuns(jobstore, claimed);
+    this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });
   }
 
   /** `stopped`, `running` or `paused`. */
@@ -199,7 +147,7 @@ export class Scheduler {
     await this.dispatcher.startExecutors();
     this.currentState = options.paused ? 'paused' : 'running';
     if (this.stores.clustered) this.membership.start();
-    this.emit({ kind: 'scheduler_started' });
+    this.events.emit({ kind: 'scheduler_started' });
     if (!options.paused) this.loop.wakeUp();
   }
 
@@ -216,7 +164,7 @@ export class Scheduler {
     await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
     await this.runLog.flush();
     await this.membership.leave();
-    this.emit({ kind: 'scheduler_shutdown' });
+    this.events.emit({ kind: 'scheduler_shutdown' });
   }
 
   /** Shuts down if running, then closes every store. */
@@ -231,14 +179,14 @@ export class Scheduler {
     if (this.currentState === 'paused') return;
     this.currentState = 'paused';
     this.loop.disarm();
-    this.emit({ kind: 'scheduler_paused' });
+    this.events.emit({ kind: 'scheduler_paused' });
   }
 
   resume(): void {
     if (!this.running) throw new SchedulerNotRunningError();
     if (this.currentState === 'running') return;
     this.currentState = 'running';
-    this.emit({ kind: 'scheduler_resumed' });
+    this.events.emit({ kind: 'scheduler_resumed' });
     this.loop.wakeUp();
   }
 
@@ -262,7 +210,7 @@ export class Scheduler {
     await this.stores.open();
     await this.stores.assertIdFreeElsewhere(job.id, jobstore);
     await this.stores.store(jobstore).addJob(job, { replaceExisting });
-    this.emit({ kind: 'job_added', jobId: job.id, jobstore });
+    this.events.emit({ kind: 'job_added', jobId: job.id, jobstore });
     this.wakeUpFor(job);
     return job;
   }
@@ -278,26 +226,12 @@ export class Scheduler {
   async addJobs(definitions: readonly JobDefinition[]): Promise<Job[]> {
     const context = this.definitionContext();
     const parsed = definitions.map((definition) => parseJobDefinition(definition, context));
-    await this.stores.open();
-    const batches = new Map<string, { jobstore: string; replaceExisting: boolean; jobs: Job[] }>();
-    for (const { job, jobstore, replaceExisting } of parsed) {
-      await this.stores.assertIdFreeElsewhere(job.id, jobstore);
-      const key = `${replaceExisting}:${jobstore}`;
-      const batch = batches.get(key) ?? { jobstore, replaceExisting, jobs: [] };
-      batch.jobs.push(job);
-      batches.set(key, batch);
-    }
     let earliest: number | null = null;
-    for (const { jobstore, replaceExisting, jobs } of batches.values()) {
-      const store = this.stores.store(jobstore);
-      if (store.addJobs) await store.addJobs(jobs, { replaceExisting });
-      else for (const job of jobs) await store.addJob(job, { replaceExisting });
-      for (const job of jobs) {
-        this.emit({ kind: 'job_added', jobId: job.id, jobstore });
-        const next = job.nextRunTime?.getTime();
-        if (next !== undefined && (earliest === null || next < earliest)) earliest = next;
-      }
-    }
+    await this.stores.addJobs(parsed, (job, jobstore) => {
+      this.events.emit({ kind: 'job_added', jobId: job.id, jobstore });
+      const next = job.nextRunTime?.getTime();
+      if (next !== undefined && (earliest === null || next < earliest)) earliest = next;
+    });
     if (earliest !== null) this.loop.wakeUpBy(earliest);
     return parsed.map(({ job }) => job);
   }
@@ -337,12 +271,7 @@ export class Scheduler {
 
   /** Jobs in id order, from one store or all, optionally a page (`limit`, `after`). */
   async getJobs(query: JobQuery = {}): Promise<Job[]> {
-    await this.stores.open();
-    const page: JobPage = { limit: query.limit, after: query.after };
-    const lists = await Promise.all(this.stores.select(query.jobstore).map((alias) => this.stores.store(alias).getJobs(page)));
-    if (lists.length === 1) return lists[0] ?? [];
-    const merged = lists.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return query.limit === undefined ? merged : merged.slice(0, query.limit);
+    return this.stores.getJobs({ limit: query.limit, after: query.after }, query.jobstore);
   }
 
   /**
@@ -353,7 +282,7 @@ export class Scheduler {
     const found = await this.stores.requireJob(id, jobstore);
     const job = applyJobChanges(found.job, changes, this.definitionContext());
     await this.stores.store(found.jobstore).updateJob(job);
-    this.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
+    this.events.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
     this.wakeUpFor(job);
     return job;
   }
@@ -374,7 +303,7 @@ export class Scheduler {
     const retriggered = applyJobChanges(found.job, { trigger, ...options }, this.definitionContext());
     const job = { ...retriggered, nextRunTime: retriggered.trigger.getNextFireTime(null, this.clock.now()) };
     await this.stores.store(found.jobstore).updateJob(job);
-    this.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
+    this.events.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
     this.wakeUpFor(job);
     return job;
   }
@@ -398,7 +327,7 @@ export class Scheduler {
   async removeJob(id: string, jobstore?: string): Promise<void> {
     const found = await this.stores.requireJob(id, jobstore);
     await this.stores.store(found.jobstore).removeJob(id);
-    this.emit({ kind: 'job_removed', jobId: id, jobstore: found.jobstore });
+    this.events.emit({ kind: 'job_removed', jobId: id, jobstore: found.jobstore });
   }
 
   async removeAllJobs(jobstore?: string): Promise<void> {
@@ -433,25 +362,12 @@ export class Scheduler {
    * const [last] = await scheduler.getRuns('nightly', { limit: 1 })
    */
   async getRuns(jobId: string, options: { readonly limit?: number; readonly jobstore?: string } = {}): Promise<RunRecord[]> {
-    const limit = options.limit ?? 20;
-    const found = await this.stores.findJob(jobId, options.jobstore);
-    const aliases = found ? [found.jobstore] : options.jobstore !== undefined ? [options.jobstore] : this.stores.aliases;
-    const lists = await Promise.all(aliases.map((alias) => this.stores.store(alias).runHistory?.getRuns(jobId, { limit }) ?? []));
-    return lists.flat().sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime()).slice(0, limit);
+    return this.stores.getRuns(jobId, options.limit ?? 20, options.jobstore);
   }
 
   /** The newest run of each given job that has one (for `last_run` in job JSON). */
   async getLastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>> {
-    await this.stores.open();
-    const last = new Map<string, RunRecord>();
-    for (const [, store] of this.stores.entries()) {
-      const runs = await store.runHistory?.lastRuns(jobIds);
-      for (const [id, run] of runs ?? []) {
-        const seen = last.get(id);
-        if (!seen || seen.scheduledRunTime < run.scheduledRunTime) last.set(id, run);
-      }
-    }
-    return last;
+    return this.stores.getLastRuns(jobIds);
   }
 
   /** This node's id and the cluster's live nodes (those whose heartbeat is recent). */
@@ -464,10 +380,6 @@ export class Scheduler {
   private wakeUpFor(job: Job): void {
     const next = job.nextRunTime?.getTime();
     if (next !== undefined) this.loop.wakeUpBy(next);
-  }
-
-  private emit(event: SchedulerEvent): void {
-    this.events.emit(event);
   }
 
   private definitionContext(): DefinitionContext {
@@ -483,20 +395,6 @@ export class Scheduler {
 
   private reportUnreadable(jobstore: string, error: JobDeserializationError): void {
     this.logger.error(`${error.message} (kept in store "${jobstore}", paused)`);
-    this.emit({ kind: 'job_unreadable', jobId: error.jobId, jobstore, exception: error });
+    this.events.emit({ kind: 'job_unreadable', jobId: error.jobId, jobstore, exception: error });
   }
-}
-
-/**
- * Whether a stored job still matches its definition. An interval's start is derived from the time
- * of adding when the definition names none, so it is not compared then.
- */
-function sameDefinition(stored: Job, fresh: Job, definition: JobDefinition): boolean {
-  const strip = (job: Job) => {
-    const state = stateOf(job);
-    if (definition.start_date !== undefined || job.trigger.kind !== 'interval') return state;
-    const { start_date: _ignored, ...trigger } = state.trigger;
-    return { ...state, trigger };
-  };
-  return JSON.stringify(strip(stored)) === JSON.stringify(strip(fresh));
 }

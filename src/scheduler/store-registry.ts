@@ -1,7 +1,8 @@
 import { ConflictingIdError, JobLookupError, UnknownComponentError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import type { ClusterCoordination } from '../stores/cluster-coordination.js';
-import type { JobStore, StoreContext } from '../stores/job-store.js';
+import type { JobPage, JobStore, StoreContext } from '../stores/job-store.js';
+import type { RunRecord } from '../stores/run-history.js';
 import { MemoryJobStore } from '../stores/memory.js';
 import { createJobStore } from '../stores/store-url.js';
 
@@ -101,6 +102,62 @@ export class StoreRegistry {
     for (const [alias, store] of this.stores) {
       if (alias !== jobstore && (await store.lookupJob(id))) throw new ConflictingIdError(id);
     }
+  }
+
+  /**
+   * Adds jobs, each store taking its jobs in one batch (one transaction on SQL) after every id was
+   * checked free in the other stores; `onAdded` hears of each job once its batch is stored.
+   */
+  async addJobs(
+    items: readonly { readonly job: Job; readonly jobstore: string; readonly replaceExisting: boolean }[],
+    onAdded: (job: Job, jobstore: string) => void,
+  ): Promise<void> {
+    await this.open();
+    const batches = new Map<string, { jobstore: string; replaceExisting: boolean; jobs: Job[] }>();
+    for (const { job, jobstore, replaceExisting } of items) {
+      await this.assertIdFreeElsewhere(job.id, jobstore);
+      const key = `${replaceExisting}:${jobstore}`;
+      const batch = batches.get(key) ?? { jobstore, replaceExisting, jobs: [] };
+      batch.jobs.push(job);
+      batches.set(key, batch);
+    }
+    for (const { jobstore, replaceExisting, jobs } of batches.values()) {
+      const store = this.store(jobstore);
+      if (store.addJobs) await store.addJobs(jobs, { replaceExisting });
+      else for (const job of jobs) await store.addJob(job, { replaceExisting });
+      for (const job of jobs) onAdded(job, jobstore);
+    }
+  }
+
+  /** Jobs in id order from one store or all (merged), optionally a page. */
+  async getJobs(page: JobPage, jobstore?: string): Promise<Job[]> {
+    await this.open();
+    const lists = await Promise.all(this.select(jobstore).map((alias) => this.store(alias).getJobs(page)));
+    if (lists.length === 1) return lists[0] ?? [];
+    const merged = lists.flat().sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return page.limit === undefined ? merged : merged.slice(0, page.limit);
+  }
+
+  /** A job's runs, newest first, from its store's history (or every store's, for a job that is gone). */
+  async getRuns(jobId: string, limit: number, jobstore?: string): Promise<RunRecord[]> {
+    const found = await this.findJob(jobId, jobstore);
+    const aliases = found ? [found.jobstore] : jobstore !== undefined ? [jobstore] : this.aliases;
+    const lists = await Promise.all(aliases.map((alias) => this.store(alias).runHistory?.getRuns(jobId, { limit }) ?? []));
+    return lists.flat().sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime()).slice(0, limit);
+  }
+
+  /** The newest run of each given job that has one, across stores. */
+  async getLastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>> {
+    await this.open();
+    const last = new Map<string, RunRecord>();
+    for (const store of this.stores.values()) {
+      const runs = await store.runHistory?.lastRuns(jobIds);
+      for (const [id, run] of runs ?? []) {
+        const seen = last.get(id);
+        if (!seen || seen.scheduledRunTime < run.scheduledRunTime) last.set(id, run);
+      }
+    }
+    return last;
   }
 
   /** Whether some store is shared as a cluster (known once the stores are open). */

@@ -20,7 +20,7 @@ export { CronTrigger } from './triggers/cron/cron-trigger.js';
 export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity } from './stores/job-store.js';
 export type { RunHistory, RunRecord, RunRetention, RunStatus } from './stores/run-history.js';
 export { DEFAULT_RUN_RETENTION } from './stores/run-history.js';
-export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster.js';
+export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster-coordination.js';
 export { MemoryJobStore } from './stores/memory.js';
 export { createJobStore } from './stores/store-url.js';
 
@@ -30,10 +30,10 @@ export { WorkerExecutor } from './executors/worker-executor.js';
 
 export type { Job, JobDefaults, JobState } from './jobs/job.js';
 export type { JobDefinition, JobChanges } from './jobs/job-definition.js';
-export { jobToJSON } from './jobs/job-json.js';
-export type { JobJSON, LastRunJSON } from './jobs/job-json.js';
-export { runToJSON } from './jobs/run-json.js';
-export type { RunJSON } from './jobs/run-json.js';
+export { jobToJSON } from './http/job-json.js';
+export type { JobJSON, LastRunJSON } from './http/job-json.js';
+export { runToJSON } from './http/run-json.js';
+export type { RunJSON } from './http/run-json.js';
 
 export { TaskRegistry } from './tasks/task-registry.js';
 export type { TaskFunction, ResolvedTask } from './tasks/task-registry.js';

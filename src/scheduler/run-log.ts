@@ -1,5 +1,5 @@
 import type { Clock } from '../clock/clock.js';
-import { runKey, type RunTransition } from '../stores/cluster.js';
+import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RunRecord, RunStatus } from '../stores/run-history.js';
 import { Batcher } from './batcher.js';
@@ -113,7 +113,7 @@ export class RunLog {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined) throw error;
         this.logger.warn(`Writing run history failed (${(error as Error).message}); retrying in ${delay} ms`);
-        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+        await new Promise<void>((resolve) => this.clock.setTimer(resolve, delay));
       }
     }
   }

@@ -1,6 +1,7 @@
+import type { Clock } from '../clock/clock.js';
 import type { JobDeserializationError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
-import type { ClusterCoordination } from './cluster.js';
+import type { ClusterCoordination } from './cluster-coordination.js';
 import type { RunHistory } from './run-history.js';
 
 /**
@@ -51,7 +52,7 @@ export interface JobStore {
   /** Where the store keeps run history; a store without one keeps none. */
   readonly runHistory?: RunHistory;
   /**
-   * Present when several scheduler processes share this store as a cluster. `acquireDueJobs` then
+   * The store's cluster coordination: present when several scheduler processes share this store as a cluster. `acquireDueJobs` then
    * also claims each run time (once in the whole cluster, under a lease) and refuses jobs whose
    * `max_instances` is reached cluster-wide.
    */
@@ -71,6 +72,8 @@ export interface StoreContext {
   wakeUp?(nextRunTime: Date | null): void;
   /** Something the person running the scheduler should know, such as a dropped connection being retried. */
   warn?(message: string, error?: unknown): void;
+  /** The scheduler's clock, for times a store records itself (such as `updated_at`); default the system clock. */
+  readonly clock?: Clock;
 }
 
 /** One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat. */

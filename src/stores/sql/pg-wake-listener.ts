@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { systemClock, type Clock, type TimerHandle } from '../../clock/clock.js';
 
 /**
  * @example
@@ -9,6 +10,8 @@ export interface PgWakeListenerOptions {
   readonly connectionString: string;
   /** The NOTIFY channel; quoted, so any text up to 63 bytes. */
   readonly channel: string;
+  /** Times the reconnect backoff (default the system clock). */
+  readonly clock?: Clock;
   /** A notification arrived (its payload: a next run time in epoch ms, or null), or the listener reconnected (null: some may have been lost). */
   readonly onWake: (nextRunTime: Date | null) => void;
   /** The connection failed or dropped; the listener retries by itself. */
@@ -26,10 +29,12 @@ export interface PgWakeListenerOptions {
 export class PgWakeListener {
   private client: pg.Client | null = null;
   private stopped = true;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private retryTimer: TimerHandle | null = null;
   private backoffMs: number;
+  private readonly clock: Clock;
 
   constructor(private readonly options: PgWakeListenerOptions) {
+    this.clock = options.clock ?? systemClock;
     this.backoffMs = options.minBackoffMs ?? 100;
   }
 
@@ -41,7 +46,7 @@ export class PgWakeListener {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) this.clock.clearTimer(this.retryTimer);
     this.retryTimer = null;
     const client = this.client;
     this.client = null;
@@ -92,10 +97,9 @@ export class PgWakeListener {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? 10_000);
     this.options.onError(error, delay);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.clock.setTimer(() => {
       this.retryTimer = null;
       if (!this.stopped) void this.connect(true);
     }, delay);
-    this.retryTimer.unref();
   }
 }

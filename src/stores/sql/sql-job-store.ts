@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Migrator, type Kysely } from 'kysely';
 import { ConflictingIdError, JobDeserializationError, JobLookupError, JobStoreUnavailableError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
-import type { ClusterCoordination } from '../cluster.js';
+import { systemClock, type Clock } from '../../clock/clock.js';
+import type { ClusterCoordination } from '../cluster-coordination.js';
 import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
 import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
@@ -10,8 +11,8 @@ import { StoreMigrationProvider } from './migration-provider.js';
 import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js';
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
 import { PgWakeListener } from './pg-wake-listener.js';
-import { PostgresCluster } from './postgres-cluster.js';
 import type { StoreTimeouts } from './pg-timed-pool.js';
+import { PostgresCoordination } from './postgres-coordination.js';
 import { createKysely, type SqlTarget } from './sql-dialects.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
@@ -48,9 +49,11 @@ interface Connection {
   /** `kysely` with the prefixed table names and the schema applied. */
   readonly db: Kysely<JobclockDatabase>;
   readonly context: StoreContext;
+  /** The opening scheduler's clock (`updated_at`, the listener's retries); the system clock otherwise. */
+  readonly clock: Clock;
   readonly appliedMigrations: readonly string[];
-  /** Set when clustering: opened by a scheduler (a node) on PostgreSQL with `cluster` on. */
-  readonly cluster: PostgresCluster | null;
+  /** Set when shared as a cluster: opened by a scheduler (a node) on PostgreSQL with `cluster` on. */
+  readonly coordination: PostgresCoordination | null;
   readonly listener: PgWakeListener | null;
 }
 
@@ -68,10 +71,10 @@ interface Connection {
 export class SqlJobStore implements JobStore {
   private readonly statements: DialectStatements;
   private readonly names: StoreNames;
-  private readonly clusterWanted: boolean;
+  private readonly sharedAsCluster: boolean;
   private readonly timeouts: StoreTimeouts;
   private connecting: Promise<Connection> | null = null;
-  private openCluster: PostgresCluster | null = null;
+  private openCoordination: PostgresCoordination | null = null;
   readonly runHistory: RunHistory;
 
   constructor(
@@ -81,17 +84,17 @@ export class SqlJobStore implements JobStore {
     this.statements = dialectStatements(target);
     // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
     this.names = storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null);
-    this.clusterWanted = target.dialect === 'postgres' && (options.cluster ?? true);
+    this.sharedAsCluster = target.dialect === 'postgres' && (options.cluster ?? true);
     this.timeouts = options.timeouts ?? {};
     this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements);
   }
 
   /**
-   * The cluster this store takes part in: once opened by a scheduler (which names its node) on
-   * PostgreSQL with `cluster` on; null otherwise (a store opened on its own hands out jobs plainly).
+   * How this store coordinates the cluster sharing it: once opened by a scheduler (which names its
+   * node) on PostgreSQL with `cluster` on; null otherwise (a store opened on its own hands out jobs plainly).
    */
   get cluster(): ClusterCoordination | null {
-    return this.openCluster;
+    return this.openCoordination;
   }
 
   /** Names of the migrations the last `open()` applied (empty when the schema was up to date). */
@@ -115,14 +118,14 @@ export class SqlJobStore implements JobStore {
     const connecting = this.connecting;
     this.connecting = null;
     const connection = await connecting?.catch(() => null);
-    this.openCluster = null;
+    this.openCoordination = null;
     await connection?.listener?.stop();
     await connection?.kysely.destroy();
   }
 
   async addJob(job: Job, options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
-    const { db } = await this.connection();
-    const row = rowOfJob(job, Date.now());
+    const { db, clock } = await this.connection();
+    const row = rowOfJob(job, clock.now().getTime());
     try {
       await this.statements.atomicWrite(db, async (trx) => {
         const insert = trx.insertInto('jobs').values(row);
@@ -138,13 +141,13 @@ export class SqlJobStore implements JobStore {
       if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(job.id);
       throw this.storableOr(error, job.id);
     }
-    await this.notifyCluster(job);
+    await this.notifyOtherNodes(job);
   }
 
   async addJobs(jobs: readonly Job[], options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
     if (jobs.length === 0) return;
-    const { db } = await this.connection();
-    const updatedAt = Date.now();
+    const { db, clock } = await this.connection();
+    const updatedAt = clock.now().getTime();
     const rows = jobs.map((job) => rowOfJob(job, updatedAt));
     try {
       // One transaction: a conflict (or any failure) adds none of them.
@@ -159,7 +162,7 @@ export class SqlJobStore implements JobStore {
     }
     let earliest: Job | undefined;
     for (const job of jobs) if (job.nextRunTime && !(earliest?.nextRunTime && earliest.nextRunTime <= job.nextRunTime)) earliest = job;
-    if (earliest) await this.notifyCluster(earliest);
+    if (earliest) await this.notifyOtherNodes(earliest);
   }
 
   /** Which id of a refused batch conflicts: one repeated within it, or one already stored. */
@@ -175,8 +178,8 @@ export class SqlJobStore implements JobStore {
   }
 
   async updateJob(job: Job): Promise<void> {
-    const { db } = await this.connection();
-    const { id, ...changes } = rowOfJob(job, Date.now());
+    const { db, clock } = await this.connection();
+    const { id, ...changes } = rowOfJob(job, clock.now().getTime());
     let result;
     try {
       result = await this.statements.atomicWrite(db, (trx) => trx.updateTable('jobs').set(changes).where('id', '=', id).executeTakeFirst());
@@ -184,7 +187,7 @@ export class SqlJobStore implements JobStore {
       throw this.storableOr(error, id);
     }
     if (result.numUpdatedRows === 0n) throw new JobLookupError(id);
-    await this.notifyCluster(job);
+    await this.notifyOtherNodes(job);
   }
 
   async removeJob(id: string): Promise<void> {
@@ -239,11 +242,11 @@ export class SqlJobStore implements JobStore {
 
   async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
     if (!(limit >= 1)) return [];
-    const { db, context, cluster } = await this.connection();
+    const { db, context, clock, coordination } = await this.connection();
     const { acquired, unreadable } = await this.statements.writeTransaction(db, async (trx) => {
-      const result = await this.acquireIn(trx, now.getTime(), limit, advance);
+      const result = await this.acquireIn(trx, now.getTime(), clock.now().getTime(), limit, advance);
       // Claimed in the same transaction as the advance: a fire time is claimed once, or not at all.
-      return cluster ? { ...result, acquired: await cluster.claimIn(trx, result.acquired, now.getTime()) } : result;
+      return coordination ? { ...result, acquired: await coordination.claimIn(trx, result.acquired, now.getTime()) } : result;
     });
     // Reported after the commit, so whoever hears of a broken row finds it paused.
     for (const error of unreadable) context.onUnreadableJob(error);
@@ -253,6 +256,7 @@ export class SqlJobStore implements JobStore {
   private async acquireIn(
     trx: Kysely<JobclockDatabase>,
     now: number,
+    updatedAt: number,
     limit: number,
     advance: (job: Job) => JobAdvance,
   ): Promise<{ acquired: AcquiredJob[]; unreadable: JobDeserializationError[] }> {
@@ -284,7 +288,6 @@ export class SqlJobStore implements JobStore {
       else removed.push(job.id);
     }
 
-    const updatedAt = Date.now();
     if (rescheduled.length > 0) await this.statements.rescheduleMany(trx, rescheduled, updatedAt);
     if (removed.length > 0) await trx.deleteFrom('jobs').where('id', 'in', this.statements.idList(removed)).execute();
     if (unreadable.length > 0) {
@@ -318,14 +321,16 @@ export class SqlJobStore implements JobStore {
       if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs, runs: names.runs, nodes: names.nodes }));
       const db = schema === null ? prefixed : prefixed.withSchema(schema);
-      const { cluster, listener } = await this.joinCluster(db, names, context);
-      this.openCluster = cluster;
+      const clock = context.clock ?? systemClock;
+      const { coordination, listener } = await this.startCoordination(db, names, context, clock);
+      this.openCoordination = coordination;
       return {
         kysely,
         db,
         context,
+        clock,
         appliedMigrations: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
-        cluster,
+        coordination,
         listener,
       };
     } catch (error) {
@@ -334,30 +339,32 @@ export class SqlJobStore implements JobStore {
     }
   }
 
-  private async joinCluster(
+  private async startCoordination(
     db: Kysely<JobclockDatabase>,
     names: StoreNames,
     context: StoreContext,
-  ): Promise<{ cluster: PostgresCluster | null; listener: PgWakeListener | null }> {
-    if (!this.clusterWanted || !context.node || this.target.dialect !== 'postgres') return { cluster: null, listener: null };
+    clock: Clock,
+  ): Promise<{ coordination: PostgresCoordination | null; listener: PgWakeListener | null }> {
+    if (!this.sharedAsCluster || !context.node || this.target.dialect !== 'postgres') return { coordination: null, listener: null };
     const channel = wakeChannel(names);
-    const cluster = new PostgresCluster(async () => db, context.node, channel);
+    const coordination = new PostgresCoordination(async () => db, context.node, channel);
     const wakeUp = context.wakeUp;
-    if (!wakeUp) return { cluster, listener: null };
+    if (!wakeUp) return { coordination, listener: null };
     const listener = new PgWakeListener({
       connectionString: this.target.connectionString,
+      clock,
       channel,
       onWake: wakeUp,
       onError: (error, retryInMs) => context.warn?.(`Cluster wake-up connection (LISTEN) failed; retrying in ${retryInMs} ms`, error),
     });
     await listener.start();
-    return { cluster, listener };
+    return { coordination, listener };
   }
 
   /** In a cluster, tells the other nodes a job changed, so they re-arm their timers. */
-  private async notifyCluster(job: Job): Promise<void> {
-    const { db, cluster } = await this.connection();
-    await cluster?.notify(db, job.nextRunTime);
+  private async notifyOtherNodes(job: Job): Promise<void> {
+    const { db, coordination } = await this.connection();
+    await coordination?.notify(db, job.nextRunTime);
   }
 
   /** The LISTEN connection's backend pid (tests cut it off to show the listener comes back), or null. */

@@ -3,7 +3,7 @@ import type { Job } from '../jobs/job.js';
 /**
  * What a store shared by a cluster of scheduler processes does beyond `JobStore`: the life of a
  * claimed run, node heartbeats, and taking over what a dead node left. Implemented for PostgreSQL
- * by `PostgresCluster` (sql/postgres-cluster.ts).
+ * by `PostgresCoordination` (sql/postgres-coordination.ts).
  *
  * @example
  * const started = await store.cluster?.startRuns([{ jobId: 'j', scheduledRunTime, status: 'running' }], now)

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Job } from '../../jobs/job.js';
-import { runKey, type ClaimedRuns, type ClusterCoordination, type ClusterNode, type RunTransition } from '../cluster.js';
+import { runKey, type ClaimedRuns, type ClusterCoordination, type ClusterNode, type RunTransition } from '../cluster-coordination.js';
 import type { AcquiredJob, NodeIdentity } from '../job-store.js';
 import type { RunStatus } from '../run-history.js';
 import { stateOf } from '../../jobs/job-state.js';
@@ -21,10 +21,10 @@ const FORGET_NODE_AFTER_LEASES = 20;
  * A claim carries a lease the owner's heartbeat renews; past it, any node may take the run over.
  *
  * @example
- * const cluster = new PostgresCluster(() => db, node, 'jobclock_wake_…')
- * await cluster.heartbeat(new Date())
+ * const coordination = new PostgresCoordination(() => db, node, 'jobclock_wake_…')
+ * await coordination.heartbeat(new Date())
  */
-export class PostgresCluster implements ClusterCoordination {
+export class PostgresCoordination implements ClusterCoordination {
   private claimSequence = 0;
 
   constructor(

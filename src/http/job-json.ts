@@ -1,6 +1,6 @@
 import { formatInZone } from '../triggers/timezone.js';
 import type { RunRecord } from '../stores/run-history.js';
-import type { Job } from './job.js';
+import type { Job } from '../jobs/job.js';
 
 
 /** A job as the REST API shows it (Flask-APScheduler's `job_to_dict`, plus `coalesce` and `executor`). */

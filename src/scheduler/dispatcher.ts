@@ -1,0 +1,194 @@
+import type { Clock } from '../clock/clock.js';
+import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentError } from '../errors.js';
+import type { Executor, TaskInvoker } from '../executors/executor.js';
+import type { Job } from '../jobs/job.js';
+import type { ClaimedRuns } from '../stores/cluster-coordination.js';
+import type { AcquiredJob, JobStore } from '../stores/job-store.js';
+import type { ResolvedTask, TaskRegistry } from '../tasks/task-registry.js';
+import type { EventBus } from './events.js';
+import type { Logger } from './logger.js';
+import type { RunLog } from './run-log.js';
+import type { StoreRegistry } from './store-registry.js';
+
+/** How one task call ended. */
+type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** What the dispatcher works with; the scheduler makes one of each and passes them in. */
+export interface DispatcherParts {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly tasks: TaskRegistry;
+  readonly stores: StoreRegistry;
+  readonly executors: ReadonlyMap<string, Executor>;
+  readonly runLog: RunLog;
+  readonly events: EventBus;
+}
+
+/**
+ * From due run times to task calls (APScheduler's `_process_jobs` body and `BaseExecutor.run_job`):
+ * applies `max_instances` (counting this process's instances), hands the runs to the job's
+ * executor, and inside the submission applies `misfire_grace_time`, calls the task, records each
+ * outcome in the run log and emits the events. The executor only ever calls the submission it was
+ * given; nothing here calls back into the scheduler.
+ *
+ * @example
+ * const dispatcher = new Dispatcher({ clock, logger, tasks, stores, executors, runLog, events })
+ * for (const item of await store.acquireDueJobs(now, 100, (job) => advanceDueJob(job, now))) dispatcher.dispatch('default', item)
+ */
+export class Dispatcher {
+  private readonly instances = new Map<string, number>();
+  private executorsStarted = false;
+
+  constructor(private readonly parts: DispatcherParts) {}
+
+  /** Names of the executors, in configuration order. */
+  get executorNames(): string[] {
+    return [...this.parts.executors.keys()];
+  }
+
+  async startExecutors(): Promise<void> {
+    if (this.executorsStarted) return;
+    await Promise.all([...this.parts.executors.values()].map((executor) => executor.start()));
+    this.executorsStarted = true;
+  }
+
+  /** With `wait`, resolves once running and queued submissions have finished; without, drops the queued ones. */
+  async shutdownExecutors(options: { readonly wait: boolean }): Promise<void> {
+    await Promise.all([...this.parts.executors.values()].map((executor) => executor.shutdown(options)));
+    this.executorsStarted = false;
+  }
+
+  /** Hands one job that `acquireDueJobs` gave out (and advanced) to its executor. */
+  dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
+    if (advance.kind === 'remove') this.parts.events.emit({ kind: 'job_removed', jobId: job.id, jobstore });
+    this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
+  }
+
+  /** Runs the given run times of one job, in order, as one instance (skipped when `max_instances` is reached). */
+  submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): void {
+    if (runTimes.length === 0) return;
+    const { events, logger, runLog } = this.parts;
+    const store = this.parts.stores.store(jobstore);
+    if (refused) {
+      // The store recorded them as skipped: max_instances runs are going on elsewhere in the cluster.
+      logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached in the cluster (${job.maxInstances})`);
+      events.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
+      return;
+    }
+    let task: ResolvedTask;
+    let executor: Executor;
+    try {
+      task = this.parts.tasks.resolve(job.func);
+      executor = this.executor(job.executor);
+    } catch (error) {
+      logger.error(`Job "${job.id}" cannot run: ${(error as Error).message}`);
+      for (const scheduledRunTime of runTimes) {
+        runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'error', errorMessage: (error as Error).message });
+        events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception: error as Error });
+      }
+      return;
+    }
+    if (!this.claimInstance(job)) {
+      logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached (${job.maxInstances})`);
+      for (const scheduledRunTime of runTimes) runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'skipped_max_instances' });
+      events.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
+      return;
+    }
+    events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
+    executor
+      .submit((invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes))
+      .catch((error: unknown) => logger.error(`Job "${job.id}" could not be submitted`, error))
+      .finally(() => this.releaseInstance(job.id));
+  }
+
+  /**
+   * Runs a job now, through its executor and within `max_instances`, outside its schedule (what
+   * `Scheduler.runJob` does). Resolves with what the task returned; rejects with what it threw.
+   */
+  async runNow(jobstore: string, job: Job): Promise<unknown> {
+    const task = this.parts.tasks.resolve(job.func);
+    const executor = this.executor(job.executor);
+    await this.startExecutors();
+    const runTime = this.parts.clock.now();
+    if (!this.claimInstance(job)) throw new MaxInstancesReachedError(job.id, job.maxInstances);
+    this.parts.events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: [runTime] });
+    let outcome: Outcome = { ok: false, error: new SchedulerNotRunningError() };
+    try {
+      await executor.submit(async (invoke) => {
+        // Not a scheduled fire time, so not in the run history (keyed by job and scheduled time).
+        outcome = await this.invokeAndReport(invoke, jobstore, job, task, runTime);
+      });
+    } finally {
+      this.releaseInstance(job.id);
+    }
+    const settled = outcome as Outcome;
+    if (!settled.ok) throw settled.error;
+    return settled.value;
+  }
+
+  /** The body of one submission: each run time that is not too late, and still this node's, is run and recorded. */
+  private async runInOrder(
+    invoke: TaskInvoker,
+    jobstore: string,
+    store: JobStore,
+    job: Job,
+    task: ResolvedTask,
+    runTimes: readonly Date[],
+  ): Promise<void> {
+    const { clock, events, logger, runLog } = this.parts;
+    for (const scheduledRunTime of runTimes) {
+      const lateMs = clock.now().getTime() - scheduledRunTime.getTime();
+      if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
+        if (!(await runLog.missed(store, job.id, scheduledRunTime))) continue;
+        logger.warn(`Run time of job "${job.id}" was missed by ${lateMs} ms`);
+        events.emit({ kind: 'job_missed', jobId: job.id, jobstore, scheduledRunTime });
+        continue;
+      }
+      // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
+      // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
+      if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
+      const startedAt = clock.now();
+      const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
+      runLog.finish(store, {
+        jobId: job.id,
+        scheduledRunTime,
+        status: outcome.ok ? 'ok' : 'error',
+        startedAt,
+        errorMessage: outcome.ok ? null : String((outcome.error as Error).message ?? outcome.error),
+      });
+    }
+  }
+
+  /** Calls the task once and emits `job_executed` or `job_error`. */
+  private async invokeAndReport(invoke: TaskInvoker, jobstore: string, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<Outcome> {
+    try {
+      const retval = await invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
+      this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, retval });
+      return { ok: true, value: retval };
+    } catch (error) {
+      const exception = error instanceof Error ? error : new Error(String(error));
+      this.parts.logger.error(`Job "${job.id}" raised an error`, exception);
+      this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception });
+      return { ok: false, error: exception };
+    }
+  }
+
+  private executor(name: string): Executor {
+    const executor = this.parts.executors.get(name);
+    if (!executor) throw new UnknownComponentError(`No executor named "${name}"`);
+    return executor;
+  }
+
+  private claimInstance(job: Job): boolean {
+    const running = this.instances.get(job.id) ?? 0;
+    if (running >= job.maxInstances) return false;
+    this.instances.set(job.id, running + 1);
+    return true;
+  }
+
+  private releaseInstance(jobId: string): void {
+    const running = (this.instances.get(jobId) ?? 1) - 1;
+    if (running <= 0) this.instances.delete(jobId);
+    else this.instances.set(jobId, running);
+  }
+}

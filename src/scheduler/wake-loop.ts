@@ -1,0 +1,134 @@
+import type { Clock, TimerHandle } from '../clock/clock.js';
+import type { AcquiredJob } from '../stores/job-store.js';
+import type { Logger } from './logger.js';
+import { advanceDueJob } from './run-times.js';
+import type { StoreRegistry } from './store-registry.js';
+
+const RETRY_AFTER_STORE_ERROR_MS = 1000;
+const MAX_RETRY_AFTER_STORE_ERROR_MS = 30_000;
+
+/** What the wake loop works with; the scheduler passes them in. */
+export interface WakeLoopParts {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly stores: StoreRegistry;
+  /** Due jobs fetched per store query. */
+  readonly batchSize: number;
+  /** In a cluster, the longest sleep between passes, in case a wake-up notification was lost. */
+  readonly fallbackPollMs: number;
+  /** Whether due jobs should run now (the scheduler is running, not paused or stopped). */
+  readonly active: () => boolean;
+  /** Receives each job a store handed out, already advanced (the dispatcher). */
+  readonly dispatch: (jobstore: string, acquired: AcquiredJob) => void;
+  /** Called at the start of every pass (run-history trimming rides on it). */
+  readonly onPass?: () => void;
+}
+
+/**
+ * The scheduler's one timer: sleeps until the earliest next run time of any store (no polling,
+ * except a long fallback poll in a cluster), then makes passes over the stores until nothing more
+ * is due: each store hands out its due jobs in batches, advanced by {@link advanceDueJob} in the
+ * same step, and each goes to `dispatch`. After a store error it backs off, doubling up to 30 s.
+ *
+ * @example
+ * const loop = new WakeLoop({ clock, logger, stores, batchSize: 500, fallbackPollMs: 30_000, active: () => true, dispatch })
+ * loop.wakeUp()
+ */
+export class WakeLoop {
+  private timer: TimerHandle | null = null;
+  private armedFor: number | null = null;
+  private processing: Promise<void> | null = null;
+  private rerun = false;
+  private storeFailures = 0;
+
+  constructor(private readonly parts: WakeLoopParts) {}
+
+  /** Re-examines the stores now (coalesced: at most one pass runs and one more is queued). */
+  wakeUp(): void {
+    if (!this.parts.active()) return;
+    this.disarm();
+    if (this.processing) {
+      this.rerun = true;
+      return;
+    }
+    this.processing = this.processUntilIdle().finally(() => {
+      this.processing = null;
+    });
+  }
+
+  /** Wakes up only if something is due at `at` (epoch ms) before the loop would wake anyway. */
+  wakeUpBy(at: number): void {
+    if (this.processing || this.armedFor === null || at < this.armedFor) this.wakeUp();
+  }
+
+  /** A store says another process changed a job (or notifications may have been lost: `nextRunTime` null). */
+  wakeUpFromStore(nextRunTime: Date | null): void {
+    if (nextRunTime === null) this.wakeUp();
+    else this.wakeUpBy(nextRunTime.getTime());
+  }
+
+  /** Cancels the timer (the loop sleeps until the next `wakeUp`). */
+  disarm(): void {
+    if (this.timer) this.parts.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.armedFor = null;
+  }
+
+  /** Resolves once a pass in progress (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.processing;
+  }
+
+  private async processUntilIdle(): Promise<void> {
+    const { clock, logger, active } = this.parts;
+    let nextWake: number | null = null;
+    do {
+      this.rerun = false;
+      try {
+        nextWake = await this.processDueJobs();
+        this.storeFailures = 0;
+      } catch (error) {
+        // Backs off while the database is away; claims and the unique run key keep the retry from duplicating runs.
+        const delay = Math.min(RETRY_AFTER_STORE_ERROR_MS * 2 ** this.storeFailures, MAX_RETRY_AFTER_STORE_ERROR_MS);
+        this.storeFailures += 1;
+        logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
+        nextWake = clock.now().getTime() + delay;
+      }
+    } while (this.rerun && active());
+    if (active()) this.arm(nextWake);
+  }
+
+  /** One pass over every store; returns when the next job is due (epoch ms), or null. */
+  private async processDueJobs(): Promise<number | null> {
+    const { clock, stores, batchSize, active, dispatch } = this.parts;
+    let nextWake: number | null = null;
+    this.parts.onPass?.();
+    for (const [alias, store] of stores.entries()) {
+      if (!active()) return null;
+      const now = clock.now();
+      for (;;) {
+        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now));
+        for (const item of acquired) dispatch(alias, item);
+        if (acquired.length < batchSize || !active()) break;
+      }
+      const storeNext = await store.getNextRunTime();
+      if (storeNext && (nextWake === null || storeNext.getTime() < nextWake)) nextWake = storeNext.getTime();
+    }
+    return nextWake;
+  }
+
+  private arm(wakeAt: number | null): void {
+    const { clock } = this.parts;
+    this.disarm();
+    // In a cluster, NOTIFY wakes us for jobs changed elsewhere; a long fallback poll covers lost ones.
+    const pollAt = this.parts.stores.clustered ? clock.now().getTime() + this.parts.fallbackPollMs : null;
+    const at = wakeAt === null ? pollAt : pollAt === null ? wakeAt : Math.min(wakeAt, pollAt);
+    if (at === null) return;
+    this.armedFor = at;
+    this.timer = clock.setTimer(() => {
+      this.timer = null;
+      this.armedFor = null;
+      this.wakeUp();
+    }, at - clock.now().getTime());
+  }
+}

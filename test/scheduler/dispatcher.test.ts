@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { ManualClock, settle } from '../../src/clock/clock.js';
+import { AsyncExecutor } from '../../src/executors/async-executor.js';
+import { Dispatcher } from '../../src/scheduler/dispatcher.js';
+import { EventBus, type SchedulerEvent } from '../../src/scheduler/events.js';
+import { silentLogger } from '../../src/scheduler/logger.js';
+import { RunLog } from '../../src/scheduler/run-log.js';
+import { StoreRegistry } from '../../src/scheduler/store-registry.js';
+import { MemoryJobStore } from '../../src/stores/memory.js';
+import { TaskRegistry } from '../../src/tasks/task-registry.js';
+import { gate } from '../helpers/harness.js';
+import { BASE_TIME, at, intervalJob } from '../stores/job-fixtures.js';
+
+/** A dispatcher alone: one memory store, the async executor, a task registry, a manual clock. */
+async function dispatcher() {
+  const clock = new ManualClock(BASE_TIME);
+  const store = new MemoryJobStore();
+  const stores = StoreRegistry.of({ default: store }, () => ({ onUnreadableJob: () => undefined }));
+  await stores.open();
+  const tasks = new TaskRegistry();
+  const events = new EventBus((error) => {
+    throw error;
+  });
+  const seen: SchedulerEvent[] = [];
+  events.on('*', (event) => seen.push(event));
+  const runLog = new RunLog('node-1', clock, silentLogger);
+  const executors = new Map([['default', new AsyncExecutor()]]);
+  const subject = new Dispatcher({ clock, logger: silentLogger, tasks, stores, executors, runLog, events });
+  await subject.startExecutors();
+  const history = async (jobId: string) => {
+    await runLog.flush();
+    return (await store.runHistory.getRuns(jobId, { limit: 10 })).map((run) => [run.scheduledRunTime, run.status]);
+  };
+  return { clock, tasks, subject, seen, history, kinds: () => seen.map((event) => event.kind) };
+}
+
+describe('dispatcher', () => {
+  it('records a run later than misfire_grace_time as missed and runs the one within it', async () => {
+    const d = await dispatcher();
+    const calls: unknown[][] = [];
+    d.tasks.register('tasks', { tick: (...args: unknown[]) => void calls.push(args) });
+    await d.clock.advance(5_000);
+    d.subject.submitRuns('default', { job: intervalJob('j', null, { misfireGraceTime: 2, coalesce: false }), runTimes: [at(1), at(4)] });
+    await settle();
+    expect(calls).to.have.length(1);
+    expect(d.kinds()).to.deep.equal(['job_submitted', 'job_missed', 'job_executed']);
+    expect(await d.history('j')).to.deep.equal([[at(4), 'ok'], [at(1), 'missed']]);
+  });
+
+  it('skips runs while max_instances of the job are running, and records them as skipped', async () => {
+    const d = await dispatcher();
+    const running = gate();
+    d.tasks.register('tasks', { tick: () => running.promise });
+    const job = intervalJob('j', null, { maxInstances: 1 });
+    d.subject.submitRuns('default', { job, runTimes: [at(0)] });
+    await settle();
+    d.subject.submitRuns('default', { job, runTimes: [at(10)] });
+    expect(d.kinds()).to.deep.equal(['job_submitted', 'job_max_instances']);
+    running.open();
+    await settle();
+    expect(await d.history('j')).to.deep.equal([[at(10), 'skipped_max_instances'], [at(0), 'ok']]);
+  });
+
+  it('runs a job now with runNow, returning what the task returned, outside the run history', async () => {
+    const d = await dispatcher();
+    d.tasks.register('tasks', { tick: () => 42 });
+    expect(await d.subject.runNow('default', intervalJob('j', null))).to.equal(42);
+    expect(d.kinds()).to.deep.equal(['job_submitted', 'job_executed']);
+    expect(await d.history('j')).to.deep.equal([]);
+  });
+});

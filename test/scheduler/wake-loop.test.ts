@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { ManualClock, settle } from '../../src/clock/clock.js';
+import type { Job } from '../../src/jobs/job.js';
+import type { AcquiredJob, JobAdvance } from '../../src/stores/job-store.js';
+import { MemoryJobStore } from '../../src/stores/memory.js';
+import { silentLogger } from '../../src/scheduler/logger.js';
+import { StoreRegistry } from '../../src/scheduler/store-registry.js';
+import { WakeLoop } from '../../src/scheduler/wake-loop.js';
+import { BASE_TIME, at, intervalJob } from '../stores/job-fixtures.js';
+
+/** A memory store whose due-job query fails the first `failures` times (the database is away). */
+class FlakyStore extends MemoryJobStore {
+  constructor(private failures: number) {
+    super();
+  }
+
+  override async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      throw new Error('connection refused');
+    }
+    return super.acquireDueJobs(now, limit, advance);
+  }
+}
+
+function wakeLoop(stores: Record<string, MemoryJobStore>) {
+  const clock = new ManualClock(BASE_TIME);
+  const registry = StoreRegistry.of(stores, () => ({ onUnreadableJob: () => undefined }));
+  const dispatched: { jobstore: string; id: string; runTimes: readonly Date[]; at: Date }[] = [];
+  const loop = new WakeLoop({
+    clock,
+    logger: silentLogger,
+    stores: registry,
+    batchSize: 2,
+    fallbackPollMs: 30_000,
+    active: () => true,
+    dispatch: (jobstore, { job, advance }) => dispatched.push({ jobstore, id: job.id, runTimes: advance.runTimes, at: clock.now() }),
+  });
+  return { clock, registry, loop, dispatched };
+}
+
+describe('wake loop', () => {
+  it('sleeps on one timer until the earliest job of any store, then hands each due job over once, advanced', async () => {
+    const main = new MemoryJobStore();
+    const other = new MemoryJobStore();
+    const { clock, registry, loop, dispatched } = wakeLoop({ default: main, other });
+    await registry.open();
+    await main.addJob(intervalJob('later', at(20)));
+    await other.addJob(intervalJob('soon', at(10)));
+    loop.wakeUp();
+    await settle();
+    expect(clock.pendingTimers).to.equal(1);
+    expect(clock.nextTimerAt).to.deep.equal(at(10));
+
+    await clock.advance(10_000);
+    expect(dispatched).to.deep.equal([{ jobstore: 'other', id: 'soon', runTimes: [at(10)], at: at(10) }]);
+    expect((await other.lookupJob('soon'))?.nextRunTime).to.deep.equal(at(20));
+    expect(clock.nextTimerAt).to.deep.equal(at(20));
+  });
+
+  it('fetches due jobs in batches until a store has none left', async () => {
+    const store = new MemoryJobStore();
+    const { registry, loop, dispatched } = wakeLoop({ default: store });
+    await registry.open();
+    for (const id of ['a', 'b', 'c', 'd', 'e']) await store.addJob(intervalJob(id, BASE_TIME));
+    loop.wakeUp();
+    await loop.idle();
+    expect(dispatched.map((item) => item.id)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('backs off after store errors, doubling, and fires the job once the store answers', async () => {
+    const store = new FlakyStore(2);
+    const { clock, registry, loop, dispatched } = wakeLoop({ default: store });
+    await registry.open();
+    await store.addJob(intervalJob('j', at(0)));
+    loop.wakeUp();
+    await settle();
+    expect(clock.nextTimerAt).to.deep.equal(at(1));
+    await clock.advance(1_000);
+    expect(clock.nextTimerAt).to.deep.equal(at(3));
+    await clock.advance(2_000);
+    expect(dispatched.map((item) => [item.id, item.at])).to.deep.equal([['j', at(3)]]);
+  });
+
+  it('wakes early for a job due before its timer, and not for one due after', async () => {
+    const store = new MemoryJobStore();
+    const { clock, registry, loop } = wakeLoop({ default: store });
+    await registry.open();
+    await store.addJob(intervalJob('far', at(60)));
+    loop.wakeUp();
+    await settle();
+    await store.addJob(intervalJob('farther', at(90)));
+    loop.wakeUpBy(at(90).getTime());
+    await settle();
+    expect(clock.nextTimerAt).to.deep.equal(at(60));
+    await store.addJob(intervalJob('near', at(5)));
+    loop.wakeUpBy(at(5).getTime());
+    await settle();
+    expect(clock.nextTimerAt).to.deep.equal(at(5));
+    expect(clock.pendingTimers).to.equal(1);
+  });
+});

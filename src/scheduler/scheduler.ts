@@ -20,6 +20,7 @@ import {
   type DefinitionContext,
   type JobChanges,
   type JobDefinition,
+  type TaskDefinition,
 } from '../jobs/job-definition.js';
 import { stateOf } from '../jobs/job-state.js';
 import type { ClaimedRuns, ClusterNode } from '../stores/cluster.js';
@@ -196,12 +197,12 @@ export class Scheduler {
     return this.allowedHosts.includes('*') || this.allowedHosts.includes(this.hostname);
   }
 
-  on<K extends EventKind>(kind: K | '*', listener: EventListener<K>): this {
+  on<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
     this.events.on(kind, listener);
     return this;
   }
 
-  off<K extends EventKind>(kind: K | '*', listener: EventListener<K>): this {
+  off<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
     this.events.off(kind, listener);
     return this;
   }
@@ -350,7 +351,7 @@ export class Scheduler {
    * @example
    * await scheduler.task({ id: 'tick', trigger: 'interval', seconds: 5 }, function tick() { … })
    */
-  async task(definition: Omit<JobDefinition, 'func'> & { readonly func?: string }, fn: TaskFunction): Promise<Job> {
+  async task(definition: TaskDefinition, fn: TaskFunction): Promise<Job> {
     const reference = definition.func ?? `task:${fn.name || String(definition.id ?? '')}`;
     const [moduleName, exportName] = reference.split(':');
     if (!moduleName || !exportName) throw new ValidationError(`Cannot register task "${reference}": give func as "module:function"`);
@@ -836,7 +837,7 @@ export class Scheduler {
 function sameDefinition(stored: Job, fresh: Job, definition: JobDefinition): boolean {
   const strip = (job: Job) => {
     const state = stateOf(job);
-    if (definition.start_date !== undefined || job.trigger.kind !== 'interval') return state;
+    if (('start_date' in definition && definition.start_date !== undefined) || job.trigger.kind !== 'interval') return state;
     const { start_date: _ignored, ...trigger } = state.trigger;
     return { ...state, trigger };
   };

@@ -13,7 +13,10 @@ import { describe } from '../triggers/dates.js';
 
 /** An issue's message as a person reads it: the field, what it must be, what it was. */
 function mustBe(field: string, what: string) {
-  return { error: (issue: { input?: unknown }) => `${field} must be ${what}, got ${describe(issue.input)}` };
+  return {
+    error: (issue: { input?: unknown }) =>
+      issue.input === undefined ? `${field} is required` : `${field} must be ${what}, got ${describe(issue.input)}`,
+  };
 }
 
 /** A `Date`, epoch milliseconds, or ISO 8601 (a string without offset is a wall time in the zone). */
@@ -148,7 +151,13 @@ export const jobDefinitionSchemas = {
   none: z.strictObject({ ...jobShape, trigger: z.undefined().optional(), ...optionalShape(triggerOptionShapes.date) }),
 };
 
-/** The whole definition schema, e.g. for a host's own validation or OpenAPI generation. */
+/**
+ * The whole definition schema, for a host's own validation or documentation; jobclock itself
+ * checks each definition against the member its `trigger` selects (clearer errors than a union's).
+ *
+ * @example
+ * jobDefinitionSchema.safeParse({ func: 'm:f', trigger: 'interval', secnds: 5 }).success // false
+ */
 export const jobDefinitionSchema = z.union(Object.values(jobDefinitionSchemas) as [
   typeof jobDefinitionSchemas.date,
   typeof jobDefinitionSchemas.interval,
@@ -168,7 +177,12 @@ export const jobChangesSchemas = {
   instance: z.strictObject({ ...jobChangesShape, trigger: triggerInstance }),
 };
 
-/** The whole changes schema. */
+/**
+ * The whole changes schema (`modifyJob`, `PATCH /jobs/:id`).
+ *
+ * @example
+ * jobChangesSchema.safeParse({ hour: 3 }).success // true
+ */
 export const jobChangesSchema = z.union(Object.values(jobChangesSchemas) as [
   typeof jobChangesSchemas.date,
   typeof jobChangesSchemas.interval,

@@ -29,7 +29,8 @@ export { AsyncExecutor } from './executors/async-executor.js';
 export { WorkerExecutor } from './executors/worker-executor.js';
 
 export type { Job, JobDefaults, JobState } from './jobs/job.js';
-export type { JobDefinition, JobChanges } from './jobs/job-definition.js';
+export type { JobDefinition, JobDefinitionFor, JobChanges, TaskDefinition } from './jobs/job-definition.js';
+export { jobDefinitionSchema, jobChangesSchema } from './jobs/job-schema.js';
 export { jobToJSON } from './http/job-json.js';
 export type { JobJSON, LastRunJSON } from './http/job-json.js';
 export { runToJSON } from './http/run-json.js';

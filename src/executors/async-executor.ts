@@ -1,4 +1,5 @@
 import { runAsJob } from '../tasks/current-job.js';
+import { invokeTask } from '../tasks/task-registry.js';
 import type { TaskInvoker } from './executor.js';
 import { PooledExecutor } from './pooled-executor.js';
 
@@ -15,5 +16,5 @@ export class AsyncExecutor extends PooledExecutor {
   }
 
   protected readonly invoke: TaskInvoker = async ({ task, args, kwargs, jobId, scheduledRunTime }) =>
-    runAsJob({ id: jobId, scheduledRunTime }, () => task.fn(...args, kwargs));
+    runAsJob({ id: jobId, scheduledRunTime }, () => invokeTask(task.fn, args, kwargs));
 }

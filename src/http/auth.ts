@@ -34,8 +34,8 @@ export function authEnabled(options: AuthOptions | undefined): boolean {
  * Middleware that lets a request through only when `options` accept it, else throws
  * {@link AuthenticationError}. It reads headers only, so it runs before any body is read.
  */
-export function requireAuth(options: AuthOptions | undefined) {
-  if (!authEnabled(options)) return (_ctx: Context, next: Next) => next();
+export function requireAuth(options: AuthOptions | undefined): (ctx: Context, next: Next) => Promise<void> {
+  if (!authEnabled(options)) return async (_ctx: Context, next: Next) => { await next(); };
   const users = (options?.basic ?? []).map(hashUser);
   const challenge = users.length > 0 ? BASIC_CHALLENGE : (options?.challenge ?? 'Bearer realm="jobclock"');
   return async (ctx: Context, next: Next) => {

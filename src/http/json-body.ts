@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import type { Context } from 'koa';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context, Middleware } from 'koa';
 import { ValidationError } from '../errors.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors.js';
 
@@ -12,7 +13,8 @@ const MAX_DEPTH = 64;
  * Reads a request body as JSON; `undefined` when there is none. It is strict where the wire is
  * concerned and leaves the meaning of the value to the scheduler:
  * - a Content-Type other than JSON → 415 (none at all is read as JSON, as Flask's `get_json(force=True)`);
- * - more than `limit` bytes → 413, judged by Content-Length before reading, and while reading;
+ * - more than `limit` bytes → 413, judged by Content-Length before reading, and while reading
+ *   (the stream is read by @koa/bodyparser);
  * - invalid UTF-8, malformed JSON, `__proto__` keys, U+0000 or unpaired surrogates in any string → 400
  *   (U+0000 cannot be stored by PostgreSQL, and the others would come back changed).
  *
@@ -33,22 +35,64 @@ export async function readJsonBody(ctx: Context, limit: number): Promise<unknown
 }
 
 async function readBodyText(ctx: Context, limit: number): Promise<string | undefined> {
-  // Embedded behind a body parser, the stream is gone: use what it kept.
+  // Embedded behind a host's body parser, the stream is gone: use what it kept.
   const request = ctx.request as typeof ctx.request & { rawBody?: unknown; body?: unknown };
   if (typeof request.rawBody === 'string') return request.rawBody;
   if (request.body !== undefined) return JSON.stringify(request.body);
 
-  const req = ctx.req;
-  if (!hasBody(req)) return undefined;
+  if (!hasBody(ctx.req)) return undefined;
   assertJsonMediaType(ctx);
-  const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) throw new PayloadTooLargeError(limit);
-  const bytes = await readLimited(ctx, limit);
+  await parseWithBodyParser(ctx, limit);
+  // latin1 gave the bytes back one to one; decoding them here is what makes invalid UTF-8 a 400.
+  const raw = typeof request.rawBody === 'string' ? request.rawBody : '';
+  let text: string;
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(raw, 'latin1'));
   } catch {
     throw new ValidationError('Request body is not valid UTF-8');
   }
+  // Leave the request as a host's parser would: the real text, read again from it if asked.
+  request.rawBody = text;
+  request.body = undefined;
+  return text;
+}
+
+/** One reader per limit: @koa/bodyparser's options are fixed when it is made. */
+const parsers = new Map<number, Middleware>();
+
+/**
+ * Reads the stream with @koa/bodyparser (limit, aborted requests, Content-Length checks). The media
+ * type is judged above (bodyparser would ignore a wrong one silently, we answer 415), so it is told
+ * the body is JSON. It decodes as latin1 because its UTF-8 decoding replaces invalid bytes with
+ * U+FFFD; a body that is valid UTF-8 JSON is also valid latin1 JSON, so its verdict on syntax stands.
+ */
+async function parseWithBodyParser(ctx: Context, limit: number): Promise<void> {
+  let parser = parsers.get(limit);
+  if (!parser) {
+    parser = bodyParser({ enableTypes: ['json'], detectJSON: () => true, jsonStrict: false, jsonLimit: limit, encoding: 'latin1', parsedMethods: READ_METHODS });
+    parsers.set(limit, parser);
+  }
+  try {
+    await parser(ctx, async () => {});
+  } catch (error) {
+    throw bodyError(ctx, error, limit);
+  }
+}
+
+const READ_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The typed error for what bodyparser (raw-body, co-body) threw. */
+function bodyError(ctx: Context, error: unknown, limit: number): Error {
+  const { status, type, message } = error as { status?: number; type?: string; message?: string };
+  if (status === 413) {
+    // Discard the rest, and close the connection after answering so a flood ends with it.
+    ctx.req.resume();
+    ctx.set('Connection', 'close');
+    return new PayloadTooLargeError(limit);
+  }
+  if (type === 'request.aborted') return new ValidationError('Request body was cut off');
+  if (type === undefined && status === 400) return new ValidationError(`Malformed JSON body: ${message ?? 'not JSON'}`);
+  return new ValidationError(`Request body could not be read: ${message ?? String(error)}`);
 }
 
 function hasBody(req: IncomingMessage): boolean {
@@ -72,49 +116,6 @@ function assertJsonMediaType(ctx: Context): void {
   if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
     throw new UnsupportedMediaTypeError(`charset "${charset}" is not supported; send UTF-8`);
   }
-}
-
-function readLimited(ctx: Context, limit: number): Promise<Buffer> {
-  const req = ctx.req;
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) {
-        chunks.push(chunk);
-        return;
-      }
-      cleanup();
-      // Discard the rest, and close the connection after answering so a flood ends with it.
-      req.resume();
-      ctx.set('Connection', 'close');
-      reject(new PayloadTooLargeError(limit));
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(Buffer.concat(chunks, size));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(new ValidationError(`Request body could not be read: ${error.message}`));
-    };
-    const onClose = () => {
-      if (req.complete) return;
-      cleanup();
-      reject(new ValidationError('Request body was cut off'));
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('close', onClose);
-  });
 }
 
 /** Walks the parsed value without recursion (a 64 KiB body can nest thousands of levels). */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { describeType } from '../tasks/task-registry.js';
@@ -6,39 +7,42 @@ import { triggerFactory } from '../triggers/trigger-registry.js';
 import type { Trigger, TriggerKind } from '../triggers/trigger.js';
 import { parseDateOption } from '../triggers/dates.js';
 import type { Job, JobDefaults } from './job.js';
+import {
+  isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerOptionShapes,
+} from './job-schema.js';
 import { assertJsonValue, isPlainObject } from './json-value.js';
 
 /**
- * A job as `addJob` and `POST /jobs` take it: APScheduler's `add_job` keywords, snake_case, with the
- * trigger's options flattened in (`{ trigger: 'interval', minutes: 5 }`). `trigger` may also be a
- * `Trigger` instance; without one the job runs once, now.
+ * A job as `addJob`, config and `POST /jobs` take it: APScheduler's `add_job` keywords, snake_case,
+ * with the options of its `trigger` flattened in. The trigger decides which options are allowed:
+ * another trigger's option, an unknown key or a wrong type is a compile error here and a
+ * `ValidationError` at run time (both come from the schemas in `job-schema.ts`). `trigger` may also
+ * be a `Trigger` instance; without one the job runs once, now.
  *
  * @example
- * { id: 'report', func: 'reports:nightly', trigger: 'cron', hour: 2, minute: 0, kwargs: { full: true } }
+ * const nightly: JobDefinition = { id: 'report', func: 'reports:nightly', trigger: 'cron', hour: 2, minute: 0 }
+ * const often: JobDefinition = { func: 'mail:poll', trigger: 'interval', seconds: 30 }
  */
-export interface JobDefinition {
-  readonly id?: string;
-  readonly name?: string;
-  readonly func: string;
-  readonly args?: readonly unknown[];
-  readonly kwargs?: Readonly<Record<string, unknown>>;
-  readonly trigger?: TriggerKind | Trigger;
-  readonly misfire_grace_time?: number | null;
-  readonly max_instances?: number;
-  readonly coalesce?: boolean;
-  /** Set to pause (null) or to fire first at a given time; computed from the trigger when left out. */
-  readonly next_run_time?: Date | string | number | null;
-  readonly jobstore?: string;
-  readonly executor?: string;
-  readonly replace_existing?: boolean;
-  /** The trigger's own options (`minutes`, `hour`, `run_date`, `timezone`, `jitter`…). */
-  readonly [triggerOption: string]: unknown;
-}
+export type JobDefinition = DefinitionOf<typeof jobDefinitionSchemas>;
 
-/** Changes `modifyJob` and `PATCH /jobs/:id` accept: any job property, and trigger options. */
-export type JobChanges = Partial<Omit<JobDefinition, 'id' | 'jobstore' | 'replace_existing'>> & {
-  readonly [triggerOption: string]: unknown;
-};
+/** A job definition with one trigger kind, e.g. `JobDefinitionFor<'cron'>`. */
+export type JobDefinitionFor<K extends TriggerKind> = Readonly<z.input<(typeof jobDefinitionSchemas)[K]>>;
+
+/** What `task()` takes: a definition whose `func` may be left out (it names the function given). */
+export type TaskDefinition = JobDefinition extends infer D
+  ? D extends JobDefinition ? Omit<D, 'func'> & { readonly func?: string } : never
+  : never;
+
+/**
+ * Changes `modifyJob` and `PATCH /jobs/:id` accept: job properties, a new `trigger`, and trigger
+ * options (without `trigger` they apply to the job's current trigger kind).
+ *
+ * @example
+ * await scheduler.modifyJob('report', { hour: 3 }) // a cron job now fires at 03:00
+ */
+export type JobChanges = DefinitionOf<typeof jobChangesSchemas>;
+
+type DefinitionOf<S extends Record<string, z.ZodType>> = { [K in keyof S]: Readonly<z.input<S[K]>> }[keyof S];
 
 /** What parsing needs from the scheduler. */
 export interface DefinitionContext {
@@ -50,15 +54,9 @@ export interface DefinitionContext {
   readonly executors: readonly string[];
 }
 
-const JOB_KEYS = new Set([
-  'id', 'name', 'func', 'args', 'kwargs', 'trigger', 'misfire_grace_time', 'max_instances', 'coalesce',
-  'next_run_time', 'jobstore', 'executor', 'replace_existing',
-]);
 /** Keys that would reach object prototypes if copied: never options. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-/** Keys the REST job JSON shows that are not changeable but may be echoed back unchanged. */
-const ECHO_KEYS = new Set(['id', 'jobstore']);
-export const MAX_ID_LENGTH = 200;
+export { MAX_ID_LENGTH };
 
 export interface ParsedDefinition {
   readonly job: Job;
@@ -69,9 +67,11 @@ export interface ParsedDefinition {
 /** Validates a definition completely and builds the job; throws `ValidationError` on any problem. */
 export function parseJobDefinition(input: unknown, context: DefinitionContext): ParsedDefinition {
   const def = requireObject(input, 'A job definition');
-  const { jobOptions, triggerOptions } = splitKeys(def);
-  const id = jobOptions.id === undefined ? randomUUID().replaceAll('-', '') : parseId(jobOptions.id);
-  const trigger = buildTrigger(jobOptions.trigger, triggerOptions, context);
+  const variant = definitionVariant(def.trigger);
+  const valid = validate(jobDefinitionSchemas[variant], def, variant);
+  const { jobOptions, triggerOptions } = splitKeys(valid);
+  const id = jobOptions.id ?? randomUUID().replaceAll('-', '');
+  const trigger = buildTrigger(valid.trigger, triggerOptions, context);
   const job = buildJob(
     {
       id,
@@ -91,8 +91,7 @@ export function parseJobDefinition(input: unknown, context: DefinitionContext): 
     true,
   );
   const jobstore = jobOptions.jobstore === undefined ? 'default' : parseName(jobOptions.jobstore, 'jobstore', context.jobstores);
-  const replaceExisting = optionalBoolean(jobOptions.replace_existing, 'replace_existing') ?? false;
-  return { job, jobstore, replaceExisting };
+  return { job, jobstore, replaceExisting: jobOptions.replace_existing ?? false };
 }
 
 /**
@@ -100,17 +99,18 @@ export function parseJobDefinition(input: unknown, context: DefinitionContext): 
  * kind and overlay the current options (`{ seconds: 60 }` on an interval job changes its interval).
  */
 export function applyJobChanges(job: Job, input: unknown, context: DefinitionContext): Job {
-  const changes = requireObject(input, 'Job changes');
-  const { jobOptions, triggerOptions } = splitKeys(changes);
-  for (const key of ECHO_KEYS) {
-    if (key in jobOptions && key === 'id' && jobOptions.id !== job.id) throw new ValidationError('id cannot be changed');
-    if (key === 'jobstore' && 'jobstore' in jobOptions) throw new ValidationError('jobstore cannot be changed; remove and add the job instead');
-  }
-  if ('replace_existing' in jobOptions) throw new ValidationError('replace_existing applies only when adding a job');
+  const { id: echoedId, ...changes } = requireObject(input, 'Job changes');
+  // The REST job JSON shows the id: sending it back unchanged is allowed.
+  if (echoedId !== undefined && echoedId !== job.id) throw new ValidationError('id cannot be changed');
+  if ('jobstore' in changes) throw new ValidationError('jobstore cannot be changed; remove and add the job instead');
+  if ('replace_existing' in changes) throw new ValidationError('replace_existing applies only when adding a job');
+  const variant = changesVariant(changes.trigger, job.trigger.kind);
+  const valid = validate(jobChangesSchemas[variant], changes, variant);
+  const { jobOptions, triggerOptions } = splitKeys(valid);
   let trigger = job.trigger;
-  const triggerChanged = jobOptions.trigger !== undefined || Object.keys(triggerOptions).length > 0;
+  const triggerChanged = valid.trigger !== undefined || Object.keys(triggerOptions).length > 0;
   if (triggerChanged) {
-    const kind = jobOptions.trigger ?? job.trigger.kind;
+    const kind = valid.trigger ?? job.trigger.kind;
     const sameKind = typeof kind === 'string' && kind === job.trigger.kind;
     trigger = buildTrigger(kind, sameKind ? overlayTriggerOptions(job.trigger, triggerOptions) : triggerOptions, context);
   }
@@ -120,6 +120,43 @@ export function applyJobChanges(job: Job, input: unknown, context: DefinitionCon
     return { ...rebuilt, nextRunTime: trigger.getNextFireTime(null, context.now) };
   }
   return rebuilt;
+}
+
+type Variant = keyof typeof jobDefinitionSchemas;
+
+/** Which schema a definition is checked against, as a discriminated union picks its member. */
+function definitionVariant(trigger: unknown): Variant {
+  if (trigger === undefined) return 'none';
+  return isTriggerInstance(trigger) ? 'instance' : knownKind(trigger);
+}
+
+function changesVariant(trigger: unknown, currentKind: TriggerKind): keyof typeof jobChangesSchemas {
+  if (trigger === undefined) return currentKind;
+  return isTriggerInstance(trigger) ? 'instance' : knownKind(trigger);
+}
+
+function knownKind(trigger: unknown): TriggerKind {
+  return triggerFactory(trigger).kind; // throws "Unknown trigger …", naming the known ones
+}
+
+/** Checks `input` against one schema; the first problem becomes the `ValidationError`. */
+function validate<S extends z.ZodType>(schema: S, input: Record<string, unknown>, variant: Variant): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return input as z.output<S>; // the schemas do not transform: keep the caller's objects
+  const issues = result.error.issues;
+  const unknownKeys = issues.find((issue) => issue.code === 'unrecognized_keys');
+  if (unknownKeys) throw new ValidationError(unknownKeysMessage(unknownKeys.keys, variant));
+  const [first] = issues;
+  const field = first?.path.join('.') ?? '';
+  const message = first?.message ?? 'is invalid';
+  throw new ValidationError(field === '' || message.includes(field) ? message : `${field}: ${message}`);
+}
+
+function unknownKeysMessage(keys: readonly string[], variant: Variant): string {
+  if (variant === 'instance') return `Trigger options (${keys.join(', ')}) cannot be given with a Trigger instance`;
+  const kind = variant === 'none' ? 'date' : variant;
+  const accepted = Object.keys(triggerOptionShapes[kind]);
+  return `Unknown option${keys.length > 1 ? 's' : ''} ${keys.map((k) => JSON.stringify(k)).join(', ')} for the ${kind} trigger (accepted: ${accepted.join(', ')})`;
 }
 
 function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown>): Record<string, unknown> {
@@ -134,34 +171,23 @@ function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown
 
 const INTERVAL_LENGTH_KEYS = ['weeks', 'days', 'hours', 'minutes', 'seconds'];
 
-function buildTrigger(kind: unknown, options: Record<string, unknown>, context: DefinitionContext): Trigger {
-  if (isTriggerInstance(kind)) {
-    if (Object.keys(options).length > 0) {
-      throw new ValidationError(`Trigger options (${Object.keys(options).join(', ')}) cannot be given with a Trigger instance`);
-    }
-    return kind as Trigger;
-  }
+function buildTrigger(kind: TriggerKind | Trigger | undefined, options: Record<string, unknown>, context: DefinitionContext): Trigger {
+  if (isTriggerInstance(kind)) return kind;
   if (kind === undefined) {
     return triggerFactory('date').create({ run_date: context.now, ...options }, context);
   }
   return triggerFactory(kind).create(options, context);
 }
 
-/** A Trigger object given by code. JSON cannot make one: it has no functions. */
-function isTriggerInstance(value: unknown): value is Trigger {
-  const candidate = value as Partial<Trigger> | null;
-  return typeof value === 'object' && candidate !== null &&
-    typeof candidate.getNextFireTime === 'function' && typeof candidate.toJSON === 'function';
-}
+/** The job's own options, already checked for type and range by the schema. */
+type JobOptions = Partial<z.output<typeof jobDefinitionSchemas.none>>;
 
-function buildJob(base: Job, options: Record<string, unknown>, context: DefinitionContext, isNew: boolean): Job {
+function buildJob(base: Job, options: JobOptions, context: DefinitionContext, isNew: boolean): Job {
   let { name, func, args, kwargs, executor, misfireGraceTime, coalesce, maxInstances } = base;
-  if (isNew && options.func === undefined) throw new ValidationError('func is required ("module:function")');
   if (options.func !== undefined) func = context.tasks.resolve(options.func).reference;
-  if (options.name !== undefined) name = requireString(options.name, 'name', 500);
+  if (options.name !== undefined) name = options.name;
   else if (isNew) name = base.id;
   if (options.args !== undefined) {
-    if (!Array.isArray(options.args)) throw new ValidationError(`args must be an array, got ${describeType(options.args)}`);
     assertJsonValue(options.args, 'args');
     args = options.args;
   }
@@ -171,9 +197,9 @@ function buildJob(base: Job, options: Record<string, unknown>, context: Definiti
     kwargs = options.kwargs;
   }
   if (options.executor !== undefined) executor = parseName(options.executor, 'executor', context.executors);
-  if (options.misfire_grace_time !== undefined) misfireGraceTime = parseGraceTime(options.misfire_grace_time);
-  if (options.coalesce !== undefined) coalesce = optionalBoolean(options.coalesce, 'coalesce') ?? coalesce;
-  if (options.max_instances !== undefined) maxInstances = parsePositiveInteger(options.max_instances, 'max_instances');
+  if (options.misfire_grace_time !== undefined) misfireGraceTime = options.misfire_grace_time;
+  if (options.coalesce !== undefined) coalesce = options.coalesce;
+  if (options.max_instances !== undefined) maxInstances = options.max_instances;
   let nextRunTime = base.nextRunTime;
   if ('next_run_time' in options && options.next_run_time !== undefined) {
     nextRunTime = options.next_run_time === null ? null : parseDateOption(options.next_run_time, 'next_run_time', base.trigger.timezone);
@@ -183,62 +209,30 @@ function buildJob(base: Job, options: Record<string, unknown>, context: Definiti
   return { ...base, name, func, args, kwargs, executor, misfireGraceTime, coalesce, maxInstances, nextRunTime };
 }
 
-function splitKeys(def: Record<string, unknown>) {
+function splitKeys(def: Readonly<Record<string, unknown>>): { jobOptions: JobOptions; triggerOptions: Record<string, unknown> } {
   const jobOptions: Record<string, unknown> = {};
   const triggerOptions: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(def)) {
-    if (FORBIDDEN_KEYS.has(key)) throw new ValidationError(`"${key}" is not a job option`);
+    if (key === 'trigger') continue;
     if (JOB_KEYS.has(key)) jobOptions[key] = value;
     else triggerOptions[key] = value;
   }
-  return { jobOptions, triggerOptions };
+  return { jobOptions: jobOptions as JobOptions, triggerOptions };
 }
 
 function requireObject(input: unknown, what: string): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new ValidationError(`${what} must be a JSON object, got ${describeType(input)}`);
   }
+  for (const key of Object.keys(input)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ValidationError(`"${key}" is not a job option`);
+  }
   return input as Record<string, unknown>;
 }
 
-function parseId(value: unknown): string {
-  const id = requireString(value, 'id', MAX_ID_LENGTH);
-  if (id.length === 0) throw new ValidationError('id must not be empty');
-  if (/[\u0000-\u001f\u007f/]/.test(id)) throw new ValidationError('id must not contain "/" or control characters');
-  return id;
-}
-
-function requireString(value: unknown, field: string, maxLength: number): string {
-  if (typeof value !== 'string') throw new ValidationError(`${field} must be a string, got ${describeType(value)}`);
-  if (value.length > maxLength) throw new ValidationError(`${field} must be at most ${maxLength} characters`);
-  return value;
-}
-
-function parseName(value: unknown, field: string, known: readonly string[]): string {
-  const name = requireString(value, field, 200);
-  if (!known.includes(name)) {
-    throw new ValidationError(`Unknown ${field} "${name}": configured ones are ${known.map((k) => `"${k}"`).join(', ')}`);
-  }
-  return name;
-}
-
-function optionalBoolean(value: unknown, field: string): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new ValidationError(`${field} must be true or false, got ${describeType(value)}`);
-  return value;
-}
-
-function parsePositiveInteger(value: unknown, field: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 1_000_000) {
-    throw new ValidationError(`${field} must be a whole number from 1 to 1000000, got ${describeType(value)}`);
-  }
-  return value;
-}
-
-function parseGraceTime(value: unknown): number | null {
-  if (value === null) return null;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > 100 * 365 * 86400) {
-    throw new ValidationError(`misfire_grace_time must be a positive number of seconds or null, got ${describeType(value)}`);
+function parseName(value: string, field: string, known: readonly string[]): string {
+  if (!known.includes(value)) {
+    throw new ValidationError(`Unknown ${field} "${value}": configured ones are ${known.map((k) => `"${k}"`).join(', ')}`);
   }
   return value;
 }

@@ -12,7 +12,7 @@ import { stateOf } from './job-state.js';
 export function sameDefinition(stored: Job, fresh: Job, definition: JobDefinition): boolean {
   const strip = (job: Job) => {
     const state = stateOf(job);
-    if (definition.start_date !== undefined || job.trigger.kind !== 'interval') return state;
+    if (('start_date' in definition && definition.start_date !== undefined) || job.trigger.kind !== 'interval') return state;
     const { start_date: _ignored, ...trigger } = state.trigger;
     return { ...state, trigger };
   };

@@ -10,6 +10,7 @@ import {
   type DefinitionContext,
   type JobChanges,
   type JobDefinition,
+  type TaskDefinition,
 } from '../jobs/job-definition.js';
 import { sameDefinition } from '../jobs/same-definition.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
@@ -123,12 +124,12 @@ export class Scheduler {
     return this.allowedHosts.includes('*') || this.allowedHosts.includes(this.hostname);
   }
 
-  on<K extends EventKind>(kind: K | '*', listener: EventListener<K>): this {
+  on<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
     this.events.on(kind, listener);
     return this;
   }
 
-  off<K extends EventKind>(kind: K | '*', listener: EventListener<K>): this {
+  off<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
     this.events.off(kind, listener);
     return this;
   }
@@ -256,7 +257,7 @@ export class Scheduler {
    * @example
    * await scheduler.task({ id: 'tick', trigger: 'interval', seconds: 5 }, function tick() { … })
    */
-  async task(definition: Omit<JobDefinition, 'func'> & { readonly func?: string }, fn: TaskFunction): Promise<Job> {
+  async task(definition: TaskDefinition, fn: TaskFunction): Promise<Job> {
     const reference = definition.func ?? `task:${fn.name || String(definition.id ?? '')}`;
     const [moduleName, exportName] = reference.split(':');
     if (!moduleName || !exportName) throw new ValidationError(`Cannot register task "${reference}": give func as "module:function"`);

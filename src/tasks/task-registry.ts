@@ -2,8 +2,26 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { TaskLookupError, ValidationError } from '../errors.js';
 
-/** A task: called as `fn(...args, kwargs)`; may return a value or a promise. */
-export type TaskFunction = (...args: any[]) => unknown; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * A task: called as `fn(...args, kwargs)`; may return a value or a promise. `never[]` parameters
+ * accept any function whatever its parameter types (`(to: string, n: number) => …` included): a
+ * job's JSON args are the task's to declare; calling one goes through {@link invokeTask}.
+ *
+ * @example
+ * const send: TaskFunction = async (to: string, kwargs: { subject: string }) => mail(to, kwargs.subject)
+ */
+export type TaskFunction = (...args: never[]) => unknown;
+
+/**
+ * Calls a task with a job's args and kwargs. The one place the args' types are taken on trust: they
+ * are JSON the job was given, and the task declared what it expects.
+ *
+ * @example
+ * await invokeTask(resolved.fn, job.args, job.kwargs)
+ */
+export function invokeTask(fn: TaskFunction, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): unknown {
+  return (fn as (...values: unknown[]) => unknown)(...args, kwargs);
+}
 
 /** A task resolved from a `"module:function"` reference. */
 export interface ResolvedTask {

@@ -18,13 +18,7 @@ import { readmeBlocks } from './readme-blocks.js';
  * must fail, and only with diagnostics matching `diagnostic`; remove it once the bug is fixed
  * (the test then says so).
  */
-const EXPECTED_FAILURES: ReadonlyArray<{ block: string; diagnostic: RegExp; bug: string }> = [
-  {
-    block: 'Embedding the scheduler',
-    diagnostic: /does not exist on type 'never'/,
-    bug: "scheduler.on('job_error', (event) => event.exception): EventOf<K> is never, events are mistyped (src/scheduler/events.ts)",
-  },
-];
+const EXPECTED_FAILURES: ReadonlyArray<{ block: string; diagnostic: RegExp; bug: string }> = [];
 
 const VARIANTS = [{ exactOptionalPropertyTypes: true }, { exactOptionalPropertyTypes: false }] as const;
 

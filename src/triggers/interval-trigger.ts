@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { CATCH_UP_STEP_LIMIT, CatchUpLimitError, COUNT_STEP_LIMIT } from './catch-up.js';
 import { describe, LATEST_DATE_MS, rejectUnknownOptions, type DateInput } from './dates.js';
 import { jitterMicros, parseJitter, type RandomSource } from './jitter.js';
 import {
@@ -38,10 +39,10 @@ const OPTION_KEYS: readonly string[] = [...UNIT_NAMES, 'start_date', 'end_date',
  * The k-th fire time is `start_date + k × interval` computed in integer microseconds, as Python's
  * `datetime + timedelta` does, never by adding floats: `seconds: 0.3` does not drift after a million
  * runs. A fire time is handed out as the millisecond its µs instant lies in (rounded down, see
- * `microsToDate`); from that millisecond the trigger recovers k exactly. The schedule is anchored on
- * `start_date`: a previous fire time that is not on it (a jittered one) continues with the first
- * scheduled time after it, so jitter delays each run without accumulating (APScheduler 3 adds each
- * delay into the schedule). An interval under a millisecond fires at most once per millisecond.
+ * `microsToDate`); from that millisecond the trigger recovers k exactly. A previous fire time that is
+ * not on that schedule (a next_run_time set by hand, a jittered run) goes on as APScheduler 3 does,
+ * `previous + interval` (so jitter accumulates, as there). An interval under a millisecond fires at
+ * most once per millisecond.
  *
  * @example
  * const every5 = new IntervalTrigger({ minutes: 5, start_date: '2030-01-01T00:00:00Z' })
@@ -105,7 +106,7 @@ export class IntervalTrigger implements Trigger {
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
     let next: bigint;
     if (previousFireTime) {
-      next = this.scheduledAtOrAfter(previousFireTime.getTime() + 1);
+      next = this.successor(previousFireTime.getTime());
     } else if (this.startMicros > dateToMicros(now)) {
       next = this.startMicros;
     } else {
@@ -118,25 +119,87 @@ export class IntervalTrigger implements Trigger {
   }
 
   /**
-   * Catch-up (see catch-up.ts): the first scheduled time at or after `time`, or `current` itself
-   * when `time` is not after it. O(1).
+   * Catch-up (see catch-up.ts): the first fire time ≥ `time` of the sequence from `current`, or
+   * `current` itself when `time` is not after it. O(1), except after an off-schedule `current` with
+   * an interval that is not whole milliseconds (walked, at most CATCH_UP_STEP_LIMIT steps).
    */
   getFireTimeAtOrAfter(current: Date, time: Date, _now: Date): Date | null {
-    if (time.getTime() <= current.getTime()) return current;
-    const next = this.scheduledAtOrAfter(time.getTime());
-    return this.withinSchedule(next) ? microsToDate(next) : null;
+    const from = current.getTime();
+    if (time.getTime() <= from) return current;
+    if (this.onSchedule(from)) return this.asFireTime(this.scheduledAtOrAfter(time.getTime()));
+    const step = this.wholeMillisStep();
+    if (step !== null) return this.asFireTime(BigInt(from + Math.ceil((time.getTime() - from) / step) * step) * 1000n);
+    let fire: number | null = from;
+    for (let steps = 0; fire !== null && fire < time.getTime(); steps += 1) {
+      if (steps === CATCH_UP_STEP_LIMIT) throw new CatchUpLimitError(this.toString());
+      fire = this.asFireTime(this.successor(fire))?.getTime() ?? null;
+    }
+    return fire === null ? null : new Date(fire);
   }
 
-  /** Catch-up: the last scheduled time ≤ `now` (and ≤ end_date), or `current` when none is after it. O(1). */
+  /** Catch-up: the last fire time ≤ `now` (and ≤ end_date) of the sequence from `current`; `current` when none is after it. */
   getLastFireTimeAtOrBefore(current: Date, now: Date): Date {
-    const last = this.lastScheduledAtOrBefore(now.getTime());
-    return last !== null && last > current.getTime() ? new Date(last) : current;
+    const from = current.getTime();
+    const limit = Math.min(now.getTime(), this.lastMillis());
+    if (limit <= from) return current;
+    if (this.onSchedule(from)) return new Date(Math.max(from, this.lastScheduledAtOrBefore(limit) ?? from));
+    const step = this.wholeMillisStep();
+    if (step !== null) return new Date(from + Math.floor((limit - from) / step) * step);
+    let fire = from;
+    for (let steps = 0; ; steps += 1) {
+      if (steps === CATCH_UP_STEP_LIMIT) throw new CatchUpLimitError(this.toString());
+      const next = microsToDate(this.successor(fire)).getTime();
+      if (next > limit) return new Date(fire);
+      fire = next;
+    }
   }
 
-  /** Catch-up: how many fire times lie in [current, before): `current` and the scheduled ones after it. O(1). */
-  countFireTimes(current: Date, before: Date): number {
-    if (before.getTime() <= current.getTime()) return 0;
-    return 1 + this.scheduledMillisIn(current.getTime() + 1, before.getTime() - 1);
+  /** Catch-up: how many fire times lie in [current, before), `current` included; null only when an off-schedule walk would be too long. */
+  countFireTimes(current: Date, before: Date): number | null {
+    const from = current.getTime();
+    if (before.getTime() <= from) return 0;
+    const limit = Math.min(before.getTime() - 1, this.lastMillis());
+    if (this.onSchedule(from)) return 1 + this.scheduledMillisIn(from + 1, limit);
+    const step = this.wholeMillisStep();
+    if (step !== null) return 1 + Math.max(0, Math.floor((limit - from) / step));
+    let count = 1;
+    for (let fire = microsToDate(this.successor(from)).getTime(); fire <= limit; fire = microsToDate(this.successor(fire)).getTime()) {
+      if (count === COUNT_STEP_LIMIT) return null;
+      count += 1;
+    }
+    return count;
+  }
+
+  /**
+   * The µs instant after the fire time at millisecond `ms`. On the schedule from start_date, the
+   * next scheduled one (k recovered exactly). Off it (a next_run_time set by hand, a jittered run),
+   * APScheduler's `previous + interval`: the schedule goes on from there, at least a millisecond on.
+   */
+  private successor(ms: number): bigint {
+    if (this.onSchedule(ms)) return this.scheduledAtOrAfter(ms + 1);
+    const next = BigInt(ms) * 1000n + this.intervalMicros;
+    const nextMillisecond = BigInt(ms + 1) * 1000n;
+    return next > nextMillisecond ? next : nextMillisecond;
+  }
+
+  /** Whether millisecond `ms` holds a scheduled instant (the last one in it when several do). */
+  private onSchedule(ms: number): boolean {
+    const k = floorDiv(BigInt(ms) * 1000n + 999n - this.startMicros, this.intervalMicros);
+    return k >= 0n && this.startMicros + this.intervalMicros * k >= BigInt(ms) * 1000n;
+  }
+
+  /** The interval in ms when it is whole milliseconds (off the schedule, steps then stay exact). */
+  private wholeMillisStep(): number | null {
+    return this.intervalMicros % 1000n === 0n ? Number(this.intervalMicros / 1000n) : null;
+  }
+
+  /** The last millisecond a fire time may have (end_date, year 9999). */
+  private lastMillis(): number {
+    return microsToDate(this.endMicros !== null && this.endMicros < LATEST_MICROS ? this.endMicros : LATEST_MICROS).getTime();
+  }
+
+  private asFireTime(micros: bigint): Date | null {
+    return this.withinSchedule(micros) ? microsToDate(micros) : null;
   }
 
   /**

@@ -61,7 +61,7 @@ describe('catch-up primitives', () => {
           const trigger = new IntervalTrigger({
             seconds,
             start_date: withMicros(startMs, micros),
-            ...(endOffset === undefined ? {} : { end_date: withMicros(startMs + endOffset, 999 - micros) }),
+            ...(endOffset === undefined ? {} : { end_date: withMicros(startMs + endOffset, endOffset === 0 ? micros : 999 - micros) }),
           });
           let current = trigger.getNextFireTime(null, new Date(startMs)) as Date;
           for (let i = 0; i < skip; i += 1) current = trigger.getNextFireTime(current, current) ?? current;
@@ -163,17 +163,26 @@ describe('catch-up primitives', () => {
       expect(countFireTimes(trigger, new Date(BASE), later)).to.equal(7);
     });
 
-    it('jitter: answers are on the un-jittered schedule, a jittered current starts the sequence', () => {
+    it('jitter: answers are un-jittered; a jittered (off-schedule) current goes on every interval from itself', () => {
       const trigger = new IntervalTrigger({ minutes: 1, start_date: new Date(BASE), jitter: 30 }, {}, () => 0.5);
       const jittered = trigger.getNextFireTime(null, new Date(BASE)) as Date; // BASE + 15 s
       expect(jittered.getTime()).to.equal(BASE + 15_000);
-      const now = new Date(BASE + 10 * 60_000 + 5_000);
-      expect(lastFireTimeAtOrBefore(trigger, jittered, now).getTime()).to.equal(BASE + 10 * 60_000);
-      expect(fireTimeAtOrAfter(trigger, jittered, now, now)?.getTime()).to.equal(BASE + 11 * 60_000);
+      const now = new Date(BASE + 10 * 60_000 + 20_000);
+      expect(lastFireTimeAtOrBefore(trigger, jittered, now).getTime()).to.equal(BASE + 10 * 60_000 + 15_000);
+      expect(fireTimeAtOrAfter(trigger, jittered, now, now)?.getTime()).to.equal(BASE + 11 * 60_000 + 15_000);
       expect(fireTimeAtOrAfter(trigger, jittered, jittered, now)).to.equal(jittered);
-      expect(countFireTimes(trigger, jittered, now)).to.equal(11); // the jittered one, then 1..10 minutes
-      // The next run after the catch-up gets its jitter from getNextFireTime, and none accumulates.
-      expect(trigger.getNextFireTime(new Date(BASE + 10 * 60_000), now)?.getTime()).to.equal(BASE + 11 * 60_000 + 15_000);
+      expect(countFireTimes(trigger, jittered, now)).to.equal(11);
+      // The run after the catch-up gets its jitter from getNextFireTime (added on, as APScheduler 3 does).
+      expect(trigger.getNextFireTime(new Date(BASE + 10 * 60_000 + 15_000), now)?.getTime()).to.equal(BASE + 11 * 60_000 + 30_000);
+    });
+
+    it('off-schedule current with a fractional interval agrees with the walk', () => {
+      fc.assert(fc.property(fc.constantFrom(0.3, 0.0015, 1.0001, 0.0004), fc.integer({ min: 1, max: 999 }), fc.array(fc.nat(), { minLength: 1, maxLength: 5 }),
+        (seconds, shift, probes) => {
+          const trigger = new IntervalTrigger({ seconds, start_date: new Date(BASE), end_date: new Date(BASE + seconds * 100_000) });
+          const current = new Date(BASE + Math.floor(seconds * 1000 * 3) + (shift % 293) + 1);
+          agreeWithWalk(trigger, current, Math.ceil(seconds * 1000 * 150), probes);
+        }));
     });
 
     it('date trigger: its one fire time', () => {

@@ -6,6 +6,9 @@ import type { Logger } from './logger.js';
 /** Whether a store answered its last calls (`ok`) or failed them at the connection level (`unreachable`). */
 export type StoreState = 'ok' | 'unreachable';
 
+/** Whether a store call only reads, or changes something (a due pass, a heartbeat, a run record). */
+export type StoreCallKind = 'read' | 'write';
+
 /**
  * What `Scheduler.storeStatus()` tells of one store.
  *
@@ -30,11 +33,12 @@ export interface StoreStatus {
  *
  * A call started before the last change of state does not change it again: a slow query that
  * began before the server stopped and answered after is not a recovery, nor is a connect that
- * timed out after another call already got through a new outage.
+ * timed out after another call already got through. Once a write failed, only a write that
+ * succeeds ends the outage: a read-only SQLite file or a full disk still answers reads.
  *
  * @example
  * const health = new StoreHealth('default', clock, logger)
- * const jobs = await health.track(() => store.getJobs())
+ * const jobs = await health.track('read', () => store.getJobs())
  */
 export class StoreHealth {
   private state: StoreState = 'ok';
@@ -44,6 +48,8 @@ export class StoreHealth {
   private calls = 0;
   /** `calls` when the state last changed: outcomes of calls up to it are stale. */
   private changedAt = 0;
+  /** A write failed during this outage: reads that succeed do not end it. */
+  private writeFailed = false;
   private readonly retries = new Backoff();
 
   constructor(
@@ -57,24 +63,26 @@ export class StoreHealth {
    * {@link JobStoreUnavailableError} naming this store, with `Retry-After` from the current backoff;
    * any other error is rethrown as it is (it says nothing about reachability).
    */
-  async track<T>(call: () => Promise<T>): Promise<T> {
+  async track<T>(kind: StoreCallKind, call: () => Promise<T>): Promise<T> {
     const ticket = ++this.calls;
     let result: T;
     try {
       result = await call();
     } catch (error) {
       if (!(error instanceof JobStoreUnavailableError)) throw error;
-      this.failed(error, ticket);
+      this.failed(error, kind, ticket);
       throw error.forStore(this.alias, this.retryAfterSeconds);
     }
-    this.succeeded(ticket);
+    this.succeeded(kind, ticket);
     return result;
   }
 
   /** Records a connection-level failure seen outside `track` (the LISTEN connection dropping, say). */
-  failed(error: JobStoreUnavailableError, ticket = ++this.calls): void {
+  failed(error: JobStoreUnavailableError, kind: StoreCallKind = 'read', ticket = ++this.calls): void {
     this.lastError = error.summary;
-    if (this.state === 'unreachable' || ticket <= this.changedAt) return;
+    if (ticket <= this.changedAt) return;
+    if (kind === 'write') this.writeFailed = true;
+    if (this.state === 'unreachable') return;
     this.change('unreachable');
     this.logger.error(`Job store "${this.alias}" is unreachable: ${error.summary}; retrying with backoff (up to ${this.retries.maxMs / 1000} s)`);
   }
@@ -97,8 +105,8 @@ export class StoreHealth {
     return { state: this.state, since: this.since, lastError: this.lastError, retryAfterSeconds: this.retryAfterSeconds };
   }
 
-  private succeeded(ticket: number): void {
-    if (this.state === 'ok' || ticket <= this.changedAt) return;
+  private succeeded(kind: StoreCallKind, ticket: number): void {
+    if (this.state === 'ok' || ticket <= this.changedAt || (this.writeFailed && kind === 'read')) return;
     const goneMs = this.clock.now().getTime() - (this.since?.getTime() ?? this.clock.now().getTime());
     this.change('ok');
     this.retries.reset();
@@ -109,5 +117,6 @@ export class StoreHealth {
     this.state = state;
     this.since = this.clock.now();
     this.changedAt = this.calls;
+    this.writeFailed = false;
   }
 }

@@ -24,7 +24,7 @@ export class TrackedJobStore implements JobStore {
   ) {}
 
   open(context: StoreContext): Promise<void> {
-    return this.health.track(() => this.inner.open(context));
+    return this.health.track('write', () => this.inner.open(context));
   }
 
   close(): Promise<void> {
@@ -32,42 +32,42 @@ export class TrackedJobStore implements JobStore {
   }
 
   addJob(job: Job, options?: { readonly replaceExisting?: boolean }): Promise<void> {
-    return this.health.track(() => this.inner.addJob(job, options));
+    return this.health.track('write', () => this.inner.addJob(job, options));
   }
 
   addJobs(jobs: readonly Job[], options?: { readonly replaceExisting?: boolean }): Promise<void> {
-    return this.health.track(async () => {
+    return this.health.track('write', async () => {
       if (this.inner.addJobs) return this.inner.addJobs(jobs, options);
       for (const job of jobs) await this.inner.addJob(job, options);
     });
   }
 
   updateJob(job: Job): Promise<void> {
-    return this.health.track(() => this.inner.updateJob(job));
+    return this.health.track('write', () => this.inner.updateJob(job));
   }
 
   removeJob(id: string): Promise<void> {
-    return this.health.track(() => this.inner.removeJob(id));
+    return this.health.track('write', () => this.inner.removeJob(id));
   }
 
   removeAllJobs(): Promise<void> {
-    return this.health.track(() => this.inner.removeAllJobs());
+    return this.health.track('write', () => this.inner.removeAllJobs());
   }
 
   lookupJob(id: string): Promise<Job | null> {
-    return this.health.track(() => this.inner.lookupJob(id));
+    return this.health.track('read', () => this.inner.lookupJob(id));
   }
 
   getJobs(page?: JobPage): Promise<Job[]> {
-    return this.health.track(() => this.inner.getJobs(page));
+    return this.health.track('read', () => this.inner.getJobs(page));
   }
 
   getNextRunTime(): Promise<Date | null> {
-    return this.health.track(() => this.inner.getNextRunTime());
+    return this.health.track('read', () => this.inner.getNextRunTime());
   }
 
   acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
-    return this.health.track(() => this.inner.acquireDueJobs(now, limit, advance));
+    return this.health.track('write', () => this.inner.acquireDueJobs(now, limit, advance));
   }
 
   get runHistory(): RunHistory | undefined {
@@ -88,19 +88,19 @@ export class TrackedJobStore implements JobStore {
 
 function trackHistory(history: RunHistory, health: StoreHealth): RunHistory {
   return {
-    recordRuns: (runs: readonly RunRecord[]) => health.track(() => history.recordRuns(runs)),
-    getRuns: (jobId: string, options?: { readonly limit?: number }) => health.track(() => history.getRuns(jobId, options)),
-    lastRuns: (jobIds: readonly string[]) => health.track(() => history.lastRuns(jobIds)),
-    trimRuns: (retention: RunRetention, now: Date, batchSize: number) => health.track(() => history.trimRuns(retention, now, batchSize)),
+    recordRuns: (runs: readonly RunRecord[]) => health.track('write', () => history.recordRuns(runs)),
+    getRuns: (jobId: string, options?: { readonly limit?: number }) => health.track('read', () => history.getRuns(jobId, options)),
+    lastRuns: (jobIds: readonly string[]) => health.track('read', () => history.lastRuns(jobIds)),
+    trimRuns: (retention: RunRetention, now: Date, batchSize: number) => health.track('write', () => history.trimRuns(retention, now, batchSize)),
   };
 }
 
 function trackCoordination(cluster: ClusterCoordination, health: StoreHealth): ClusterCoordination {
   return {
-    startRuns: (runs: readonly RunTransition[], now: Date): Promise<ReadonlySet<string>> => health.track(() => cluster.startRuns(runs, now)),
-    heartbeat: (now: Date) => health.track(() => cluster.heartbeat(now)),
-    takeOverExpiredRuns: (now: Date, limit: number): Promise<ClaimedRuns[]> => health.track(() => cluster.takeOverExpiredRuns(now, limit)),
-    liveNodes: (since: Date): Promise<ClusterNode[]> => health.track(() => cluster.liveNodes(since)),
-    leave: (now: Date) => health.track(() => cluster.leave(now)),
+    startRuns: (runs: readonly RunTransition[], now: Date): Promise<ReadonlySet<string>> => health.track('write', () => cluster.startRuns(runs, now)),
+    heartbeat: (now: Date) => health.track('write', () => cluster.heartbeat(now)),
+    takeOverExpiredRuns: (now: Date, limit: number): Promise<ClaimedRuns[]> => health.track('write', () => cluster.takeOverExpiredRuns(now, limit)),
+    liveNodes: (since: Date): Promise<ClusterNode[]> => health.track('read', () => cluster.liveNodes(since)),
+    leave: (now: Date) => health.track('write', () => cluster.leave(now)),
   };
 }

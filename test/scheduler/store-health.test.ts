@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ManualClock } from '../../src/clock/clock.js';
 import { JobStoreUnavailableError } from '../../src/errors.js';
 import type { Job } from '../../src/jobs/job.js';
+import type { JobExecutionEvent } from '../../src/scheduler/events.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { AcquiredJob, JobAdvance, JobPage } from '../../src/stores/job-store.js';
 import { MemoryJobStore } from '../../src/stores/memory.js';
@@ -49,7 +50,7 @@ describe('store health: a store that becomes unreachable under a running schedul
     const log = recordingLogger();
     const scheduler = new Scheduler({ jobstores: { default: store }, clock, logger: log.logger });
     const executed: Date[] = [];
-    scheduler.on('job_executed', (event) => void executed.push(event.scheduledRunTime));
+    scheduler.on('job_executed', (event: JobExecutionEvent) => void executed.push(event.scheduledRunTime));
     scheduler.registerTasks('t', { tick: () => 'tock' });
     await scheduler.addJob({ id: 'tick', func: 't:tick', trigger: 'interval', seconds: 1, coalesce: true, misfire_grace_time: 30 });
     await scheduler.start();
@@ -59,7 +60,7 @@ describe('store health: a store that becomes unreachable under a running schedul
 
     store.down = true;
     await clock.advance(10_000);
-    const status = scheduler.storeStatus().default;
+    const status = scheduler.storeStatus().default!;
     expect(status).to.include({ state: 'unreachable', lastError: 'connect ECONNREFUSED 127.0.0.1:5432' });
     expect(status.since).to.deep.equal(at(4));
     // Retries at 4.5, 5.5, 7.5, 11.5 s (0.5 s doubling), none of them logged.
@@ -78,7 +79,7 @@ describe('store health: a store that becomes unreachable under a running schedul
     store.down = false;
     await clock.advance(7_000);
     expect(scheduler.storeStatus().default).to.include({ state: 'ok', lastError: 'connect ECONNREFUSED 127.0.0.1:5432' });
-    expect(scheduler.storeStatus().default.since).to.deep.equal(at(19.5));
+    expect(scheduler.storeStatus().default?.since).to.deep.equal(at(19.5));
     expect(log.lines.slice(1).map((line) => line.text)).to.deep.equal(['Job store "default" is back after 15.5 s']);
     // The run times 4 … 19 fell due while the store was away: coalesced into one run of the latest.
     expect(executed).to.deep.equal([at(1), at(2), at(3), at(19), at(20)]);
@@ -99,7 +100,7 @@ describe('store health: a store that becomes unreachable under a running schedul
     const failures = log.lines.filter((line) => /^Processing due jobs failed/.test(line.text));
     expect(failures).to.have.length(3);
     for (const line of failures) expect(line.text).to.match(/TypeError: a bug\n\s+at /);
-    expect(scheduler.storeStatus().default.state).to.equal('ok');
+    expect(scheduler.storeStatus().default?.state).to.equal('ok');
     await scheduler.close();
   });
 });

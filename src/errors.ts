@@ -93,8 +93,8 @@ export class JobStoreUnavailableError extends JobclockError {
     this.retryAfterSeconds = options.retryAfterSeconds ?? DEFAULT_STORE_RETRY_AFTER_SECONDS;
   }
 
-  /** The same error, naming the store it came from. */
-  forStore(alias: string): JobStoreUnavailableError {
-    return new JobStoreUnavailableError(this.summary, { cause: this.cause, storeAlias: alias, retryAfterSeconds: this.retryAfterSeconds });
+  /** The same error, naming the store it came from (and, when given, the scheduler's current backoff as `retryAfterSeconds`). */
+  forStore(alias: string, retryAfterSeconds = this.retryAfterSeconds): JobStoreUnavailableError {
+    return new JobStoreUnavailableError(this.summary, { cause: this.cause, storeAlias: alias, retryAfterSeconds });
   }
 }

@@ -5,7 +5,7 @@
  * import { Scheduler, CronTrigger, currentJob } from 'jobclock'
  */
 export { Scheduler } from './scheduler/scheduler.js';
-export type { SchedulerOptions, SchedulerState, JobQuery, ClusterInfo, ClusterTiming } from './scheduler/scheduler.js';
+export type { SchedulerOptions, SchedulerState, JobQuery, ClusterInfo, ClusterTiming, StoreState, StoreStatus } from './scheduler/scheduler.js';
 export { DEFAULT_CLUSTER_TIMING } from './scheduler/scheduler.js';
 export * from './scheduler/events.js';
 export type { Logger } from './scheduler/logger.js';

@@ -1,13 +1,13 @@
 import { Router, type RouterContext, type RouterMiddleware } from '@koa/router';
 import type { Context, Next } from 'koa';
-import { JobLookupError, ValidationError } from '../errors.js';
+import { JobLookupError, JobStoreUnavailableError, ValidationError } from '../errors.js';
 import type { JobChanges, JobDefinition } from '../jobs/job-definition.js';
 import { MAX_ID_LENGTH } from '../jobs/job-definition.js';
 import type { Job } from '../jobs/job.js';
 import { jobToJSON } from './job-json.js';
 import { runToJSON } from './run-json.js';
 import { isPlainObject } from '../jobs/json-value.js';
-import type { Scheduler } from '../scheduler/scheduler.js';
+import type { ClusterInfo, Scheduler } from '../scheduler/scheduler.js';
 import type { Logger } from '../scheduler/logger.js';
 import { describeType } from '../tasks/task-registry.js';
 import { requireAuth, type AuthOptions } from './auth.js';
@@ -56,8 +56,9 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   const router = new Router({ prefix, sensitive: true });
 
   router.get(name('get_scheduler_info'), '/', ...guard, async (ctx) => {
-    const cluster = await scheduler.clusterInfo();
-    ctx.body = { current_host: scheduler.hostname, allowed_hosts: scheduler.allowedHosts, running: scheduler.running, cluster };
+    const cluster = await schedulerCluster(scheduler);
+    const stores = Object.fromEntries(Object.entries(scheduler.storeStatus()).map(([alias, status]) => [alias, status.state]));
+    ctx.body = { current_host: scheduler.hostname, allowed_hosts: scheduler.allowedHosts, running: scheduler.running, cluster, stores };
   });
 
   router.post(name('pause_scheduler'), '/pause', ...guard, async (ctx) => {
@@ -162,6 +163,16 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   });
 
   return confineToPrefix(router, prefix);
+}
+
+/** The cluster part of the status; while the stores cannot even be opened, this node alone with no nodes listed (`stores` says why). */
+async function schedulerCluster(scheduler: Scheduler): Promise<ClusterInfo> {
+  try {
+    return await scheduler.clusterInfo();
+  } catch (error) {
+    if (!(error instanceof JobStoreUnavailableError)) throw error;
+    return { node_id: scheduler.nodeId, clustered: false, nodes: [] };
+  }
 }
 
 /** Runs the job now; a failure of the task itself (not of the lookup or the limits) becomes {@link JobRunFailedError}. */

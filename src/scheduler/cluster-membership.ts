@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { JobStoreUnavailableError } from '../errors.js';
 import type { ClaimedRuns, ClusterNode } from '../stores/cluster-coordination.js';
 import type { NodeIdentity } from '../stores/job-store.js';
 import type { Logger } from './logger.js';
@@ -28,7 +29,7 @@ export interface ClusterInfo {
   readonly node_id: string;
   /** Whether some store of this scheduler is shared as a cluster. */
   readonly clustered: boolean;
-  /** Live nodes (this one alone when not clustered), with their last heartbeat (ISO 8601). */
+  /** Live nodes (this one alone when not clustered), with their last heartbeat (ISO 8601); empty while the cluster's store is unreachable. */
   readonly nodes: readonly { readonly node_id: string; readonly hostname: string; readonly pid: number; readonly heartbeat_at: string }[];
 }
 
@@ -61,8 +62,11 @@ export class ClusterMembership {
 
   constructor(private readonly parts: ClusterMembershipParts) {
     const { heartbeatMs, leaseMs } = parts.timing;
-    this.heartbeat = new RepeatingTask(parts.clock, heartbeatMs, () => this.beat(), (error, retryInMs) =>
-      parts.logger.error(`Cluster heartbeat failed; retrying in ${retryInMs} ms`, error), Math.max(heartbeatMs, leaseMs / 2));
+    // Backoff capped at half a lease, so a node back from an outage renews its claims before they expire.
+    this.heartbeat = new RepeatingTask(parts.clock, heartbeatMs, () => this.beat(), (error, retryInMs) => {
+      // An unreachable store was logged once, by its health; only other failures (bugs) are worth a stack each time.
+      if (!(error instanceof JobStoreUnavailableError)) parts.logger.error(`Cluster heartbeat failed; retrying in ${retryInMs} ms`, error);
+    }, Math.max(heartbeatMs, leaseMs / 2));
   }
 
   /** Beats now, then every `heartbeatMs`. */
@@ -79,7 +83,10 @@ export class ClusterMembership {
   async leave(): Promise<void> {
     const { clock, logger, stores } = this.parts;
     for (const [, store] of stores.entries()) {
-      await store.cluster?.leave(clock.now()).catch((error: unknown) => logger.warn('Leaving the cluster failed; its leases will expire', error));
+      await store.cluster?.leave(clock.now()).catch((error: unknown) => {
+        if (error instanceof JobStoreUnavailableError) logger.warn(`Leaving the cluster failed (${error.message}); its leases will expire`);
+        else logger.warn('Leaving the cluster failed; its leases will expire', error);
+      });
     }
   }
 
@@ -89,7 +96,11 @@ export class ClusterMembership {
     const coordination = stores.coordination();
     const since = new Date(clock.now().getTime() - LIVE_AFTER_HEARTBEATS * this.parts.timing.heartbeatMs);
     const nodes: ClusterNode[] = coordination
-      ? await coordination.liveNodes(since)
+      ? await coordination.liveNodes(since).catch((error: unknown) => {
+          // The status page must still answer during an outage; its `stores` field says why the list is empty.
+          if (error instanceof JobStoreUnavailableError) return [];
+          throw error;
+        })
       : [{ nodeId: node.id, hostname: node.hostname, pid: node.pid, startedAt: node.startedAt, heartbeatAt: clock.now() }];
     return {
       node_id: node.id,

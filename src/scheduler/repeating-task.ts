@@ -1,9 +1,10 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.js';
 
 /**
  * Runs `work` every `everyMs` on the scheduler's clock, never two at once. After a failure it
- * backs off (doubling, up to `maxBackoffMs`) and reports the failure; the first success after
- * resets the pace.
+ * reports it and retries with backoff (from 0.5 s, or `everyMs` if shorter, doubling up to
+ * `maxBackoffMs`); the first success after resets the pace.
  *
  * @example
  * const beat = new RepeatingTask(clock, 5000, () => cluster.heartbeat(clock.now()), log)
@@ -12,16 +13,18 @@ import type { Clock, TimerHandle } from '../clock/clock.js';
 export class RepeatingTask {
   private timer: TimerHandle | null = null;
   private running: Promise<void> | null = null;
-  private failures = 0;
   private stopped = true;
+  private readonly backoff: Backoff;
 
   constructor(
     private readonly clock: Clock,
     private readonly everyMs: number,
     private readonly work: () => Promise<void>,
     private readonly onFailure: (error: unknown, retryInMs: number) => void,
-    private readonly maxBackoffMs = 30_000,
-  ) {}
+    maxBackoffMs: number = DEFAULT_BACKOFF.maxMs,
+  ) {
+    this.backoff = new Backoff(Math.min(DEFAULT_BACKOFF.minMs, everyMs), Math.max(everyMs, maxBackoffMs));
+  }
 
   /** Runs `work` now, then every `everyMs`. */
   start(): void {
@@ -40,22 +43,16 @@ export class RepeatingTask {
 
   private tick(): void {
     this.timer = null;
+    let delay = this.everyMs;
     this.running = this.work()
-      .then(() => {
-        this.failures = 0;
-      })
+      .then(() => this.backoff.reset())
       .catch((error: unknown) => {
-        this.failures += 1;
-        this.onFailure(error, this.delay());
+        delay = this.backoff.next();
+        this.onFailure(error, delay);
       })
       .finally(() => {
         this.running = null;
-        if (!this.stopped) this.timer = this.clock.setTimer(() => this.tick(), this.delay());
+        if (!this.stopped) this.timer = this.clock.setTimer(() => this.tick(), delay);
       });
-  }
-
-  private delay(): number {
-    if (this.failures === 0) return this.everyMs;
-    return Math.min(this.everyMs * 2 ** (this.failures - 1), Math.max(this.everyMs, this.maxBackoffMs));
   }
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { JobStoreUnavailableError } from '../errors.js';
 import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RunRecord, RunStatus } from '../stores/run-history.js';
@@ -71,7 +72,8 @@ export class RunLog {
         if (this.reported.has(error)) return;
         this.reported.add(error);
       }
-      this.logger.error('Recording run outcomes failed; they are lost from the history', error);
+      if (error instanceof JobStoreUnavailableError) this.logger.error(`Recording run outcomes failed (${error.message}); they are lost from the history`);
+      else this.logger.error('Recording run outcomes failed; they are lost from the history', error);
     });
   }
 
@@ -91,7 +93,8 @@ export class RunLog {
           owned = await cluster.startRuns(runs, this.clock.now());
         } catch (error) {
           // Not knowing is not owning: the claims' leases run out and a node that can reach the database decides.
-          this.logger.error(`Could not mark ${runs.length} run(s) as started; leaving them to the cluster`, error);
+          const detail = error instanceof JobStoreUnavailableError ? [] : [error];
+          this.logger.error(`Could not mark ${runs.length} run(s) as started; leaving them to the cluster`, ...detail);
           return runs.map(() => false);
         }
         return runs.map((item) => {
@@ -112,7 +115,8 @@ export class RunLog {
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined) throw error;
-        this.logger.warn(`Writing run history failed (${(error as Error).message}); retrying in ${delay} ms`);
+        // An unreachable store was logged once, by its health.
+        if (!(error instanceof JobStoreUnavailableError)) this.logger.warn(`Writing run history failed (${(error as Error).message}); retrying in ${delay} ms`);
         await new Promise<void>((resolve) => this.clock.setTimer(resolve, delay));
       }
     }

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock/clock.js';
+import { JobStoreUnavailableError } from '../errors.js';
 import type { JobStore } from '../stores/job-store.js';
 import { DEFAULT_RUN_RETENTION, type RunRetention } from '../stores/run-history.js';
 import type { Logger } from './logger.js';
@@ -38,7 +39,10 @@ export class RunTrimmer {
     if (this.trimming || now - this.lastTrimAt < this.trimEveryMs) return;
     this.lastTrimAt = now;
     this.trimming = this.trim(keepGoing)
-      .catch((error: unknown) => this.logger.error('Trimming run history failed', error))
+      .catch((error: unknown) => {
+        // An unreachable store was logged once, by its health; the next trim tries again.
+        if (!(error instanceof JobStoreUnavailableError)) this.logger.error('Trimming run history failed', error);
+      })
       .finally(() => {
         this.trimming = null;
       });

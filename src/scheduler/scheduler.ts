@@ -26,10 +26,12 @@ import type { Logger } from './logger.js';
 import { RunLog } from './run-log.js';
 import { RunTrimmer } from './run-trimmer.js';
 import type { JobQuery, SchedulerOptions } from './scheduler-options.js';
+import type { StoreStatus } from './store-health.js';
 import { StoreRegistry } from './store-registry.js';
 import { WakeLoop } from './wake-loop.js';
 
 export { DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
+export type { StoreState, StoreStatus } from './store-health.js';
 export type { JobQuery, SchedulerOptions } from './scheduler-options.js';
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -87,7 +89,7 @@ export class Scheduler {
       clock,
       wakeUp: (nextRunTime) => this.loop.wakeUpFromStore(nextRunTime),
       warn: (message, error) => logger.warn(`${message} (store "${alias}")`, ...(error === undefined ? [] : [error])),
-    }));
+    }), { clock, logger });
     this.stores = stores;
     this.runTrimmer = new RunTrimmer(new Map(stores.entries()), clock, logger, options.runRetention);
     this.runLog = new RunLog(this.nodeId, clock, logger);
@@ -375,6 +377,18 @@ export class Scheduler {
   async clusterInfo(): Promise<ClusterInfo> {
     await this.stores.open();
     return this.membership.info();
+  }
+
+  /**
+   * Each store's reachability, as the scheduler's own calls found it (no query is made): `ok`, or
+   * `unreachable` since when and why. Calls to an unreachable store fail with
+   * `JobStoreUnavailableError`; the scheduler retries with backoff and picks up where it left off.
+   *
+   * @example
+   * if (scheduler.storeStatus().default.state === 'unreachable') alert(scheduler.storeStatus().default.lastError)
+   */
+  storeStatus(): Readonly<Record<string, StoreStatus>> {
+    return this.stores.statuses();
   }
 
   /** Wakes the loop only if `job` is due before it would wake anyway. */

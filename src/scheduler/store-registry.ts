@@ -1,10 +1,14 @@
-import { ConflictingIdError, JobLookupError, UnknownComponentError } from '../errors.js';
+import { systemClock, type Clock } from '../clock/clock.js';
+import { ConflictingIdError, JobLookupError, JobStoreUnavailableError, UnknownComponentError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import type { ClusterCoordination } from '../stores/cluster-coordination.js';
 import type { JobPage, JobStore, StoreContext } from '../stores/job-store.js';
 import type { RunRecord } from '../stores/run-history.js';
 import { MemoryJobStore } from '../stores/memory.js';
 import { createJobStore } from '../stores/store-url.js';
+import { silentLogger, type Logger } from './logger.js';
+import { StoreHealth, type StoreStatus } from './store-health.js';
+import { TrackedJobStore } from './tracked-store.js';
 
 /** A job together with the alias of the store it lives in. */
 export interface StoredJob {
@@ -12,29 +16,56 @@ export interface StoredJob {
   readonly jobstore: string;
 }
 
+/** Where a registry's stores report their health: the scheduler's clock and logger. */
+export interface StoreHealthParts {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
 /**
- * The scheduler's named job stores: opens them once (again after a failed open), closes them, and
+ * The scheduler's named job stores: opens them once (again after a failed open), closes them,
  * answers the questions that span stores (which store holds a job, whether an id is free in all of
- * them, whether any is shared as a cluster). It knows stores only by the `JobStore` contract.
+ * them, whether any is shared as a cluster), and keeps each store's health. It knows stores only by
+ * the `JobStore` contract, and hands them out as {@link TrackedJobStore}s, so every call any part
+ * of the scheduler makes feeds the store's {@link StoreHealth}.
  *
  * @example
  * const stores = StoreRegistry.of({ default: 'sqlite:./data/jobs.sqlite' }, (alias) => ({ onUnreadableJob: console.error }))
  * const found = await stores.findJob('nightly')
+ * stores.statuses() // { default: { state: 'ok', … } }
  */
 export class StoreRegistry {
   private opening: Promise<void> | null = null;
+  private readonly stores: ReadonlyMap<string, TrackedJobStore>;
 
   constructor(
-    private readonly stores: ReadonlyMap<string, JobStore>,
+    stores: ReadonlyMap<string, JobStore>,
     /** What each store is opened with; called at open time, so it may close over collaborators made later. */
     private readonly contextFor: (alias: string) => StoreContext,
-  ) {}
+    { clock = systemClock, logger = silentLogger }: StoreHealthParts = {},
+  ) {
+    this.stores = new Map([...stores].map(([alias, store]) => [alias, new TrackedJobStore(store, new StoreHealth(alias, clock, logger))]));
+  }
 
   /** Stores from `SchedulerOptions.jobstores` (instances or store URLs), with a memory store as `default` unless given. */
-  static of(jobstores: Readonly<Record<string, JobStore | string>> = {}, contextFor: (alias: string) => StoreContext): StoreRegistry {
+  static of(
+    jobstores: Readonly<Record<string, JobStore | string>> = {},
+    contextFor: (alias: string) => StoreContext,
+    health: StoreHealthParts = {},
+  ): StoreRegistry {
     const stores = Object.entries(jobstores).map(([alias, store]) => [alias, typeof store === 'string' ? createJobStore(store) : store] as const);
     const withDefault = stores.some(([alias]) => alias === 'default') ? stores : [['default', new MemoryJobStore()] as const, ...stores];
-    return new StoreRegistry(new Map(withDefault), contextFor);
+    return new StoreRegistry(new Map(withDefault), contextFor, health);
+  }
+
+  /** The health of the store named `alias`; `UnknownComponentError` when there is none. */
+  health(alias: string): StoreHealth {
+    return this.tracked(alias).health;
+  }
+
+  /** Every store's health, by alias. */
+  statuses(): Record<string, StoreStatus> {
+    return Object.fromEntries([...this.stores].map(([alias, store]) => [alias, store.health.status()]));
   }
 
   /** Aliases in configuration order (`default` first unless configured otherwise). */
@@ -49,7 +80,7 @@ export class StoreRegistry {
 
   /** Opens every store once; a failed open is retried by the next call. */
   open(): Promise<void> {
-    this.opening ??= Promise.all([...this.stores].map(([alias, store]) => store.open(this.contextFor(alias)))).then(() => undefined);
+    this.opening ??= Promise.all([...this.stores].map(([alias, store]) => store.open(this.openingContext(alias, store.health)))).then(() => undefined);
     const opening = this.opening;
     opening.catch(() => {
       if (this.opening === opening) this.opening = null;
@@ -68,9 +99,7 @@ export class StoreRegistry {
 
   /** The store named `alias`; `UnknownComponentError` when there is none. */
   store(alias: string): JobStore {
-    const store = this.stores.get(alias);
-    if (!store) throw new UnknownComponentError(`No job store named "${alias}"`);
-    return store;
+    return this.tracked(alias);
   }
 
   /** The one alias given (checked), or every alias when none is. */
@@ -169,5 +198,27 @@ export class StoreRegistry {
   coordination(): ClusterCoordination | undefined {
     for (const store of this.stores.values()) if (store.cluster) return store.cluster;
     return undefined;
+  }
+
+  private tracked(alias: string): TrackedJobStore {
+    const store = this.stores.get(alias);
+    if (!store) throw new UnknownComponentError(`No job store named "${alias}"`);
+    return store;
+  }
+
+  /**
+   * The scheduler's context for one store, except that a dropped connection the store reports by
+   * itself (its LISTEN connection, say) counts as the store being unreachable: one line for the
+   * outage, not one per reconnect attempt.
+   */
+  private openingContext(alias: string, health: StoreHealth): StoreContext {
+    const context = this.contextFor(alias);
+    return {
+      ...context,
+      warn: (message, error) => {
+        if (error instanceof JobStoreUnavailableError) health.failed(error);
+        else context.warn?.(message, error);
+      },
+    };
   }
 }

@@ -1,11 +1,10 @@
 import type { Clock, TimerHandle } from '../clock/clock.js';
+import { JobStoreUnavailableError } from '../errors.js';
 import type { AcquiredJob } from '../stores/job-store.js';
+import { Backoff } from './backoff.js';
 import type { Logger } from './logger.js';
 import { advanceDueJob } from './run-times.js';
 import type { StoreRegistry } from './store-registry.js';
-
-const RETRY_AFTER_STORE_ERROR_MS = 1000;
-const MAX_RETRY_AFTER_STORE_ERROR_MS = 30_000;
 
 /** What the wake loop works with; the scheduler passes them in. */
 export interface WakeLoopParts {
@@ -28,7 +27,9 @@ export interface WakeLoopParts {
  * The scheduler's one timer: sleeps until the earliest next run time of any store (no polling,
  * except a long fallback poll in a cluster), then makes passes over the stores until nothing more
  * is due: each store hands out its due jobs in batches, advanced by {@link advanceDueJob} in the
- * same step, and each goes to `dispatch`. After a store error it backs off, doubling up to 30 s.
+ * same step, and each goes to `dispatch`. After a failed pass it backs off (0.5 s doubling up to
+ * 30 s): quietly when the store is unreachable (its health logged the outage once), with the stack
+ * for any other error (a bug).
  *
  * @example
  * const loop = new WakeLoop({ clock, logger, stores, batchSize: 500, fallbackPollMs: 30_000, active: () => true, dispatch })
@@ -39,7 +40,8 @@ export class WakeLoop {
   private armedFor: number | null = null;
   private processing: Promise<void> | null = null;
   private rerun = false;
-  private storeFailures = 0;
+  /** For failed passes that are not a store outage (an unreachable store backs off on its own health). */
+  private readonly failures = new Backoff();
 
   constructor(private readonly parts: WakeLoopParts) {}
 
@@ -53,6 +55,8 @@ export class WakeLoop {
     }
     this.processing = this.processUntilIdle().finally(() => {
       this.processing = null;
+      // A wake-up that came after the last pass had ended but before this callback ran would be lost.
+      if (this.rerun) this.wakeUp();
     });
   }
 
@@ -80,22 +84,27 @@ export class WakeLoop {
   }
 
   private async processUntilIdle(): Promise<void> {
-    const { clock, logger, active } = this.parts;
+    const { clock, active } = this.parts;
     let nextWake: number | null = null;
     do {
       this.rerun = false;
       try {
         nextWake = await this.processDueJobs();
-        this.storeFailures = 0;
+        this.failures.reset();
       } catch (error) {
-        // Backs off while the database is away; claims and the unique run key keep the retry from duplicating runs.
-        const delay = Math.min(RETRY_AFTER_STORE_ERROR_MS * 2 ** this.storeFailures, MAX_RETRY_AFTER_STORE_ERROR_MS);
-        this.storeFailures += 1;
-        logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
-        nextWake = clock.now().getTime() + delay;
+        // Claims and the unique run key keep the retry from duplicating runs.
+        nextWake = clock.now().getTime() + this.retryDelay(error);
       }
     } while (this.rerun && active());
     if (active()) this.arm(nextWake);
+  }
+
+  /** How long to wait after a failed pass; logs only what is not a store outage. */
+  private retryDelay(error: unknown): number {
+    if (error instanceof JobStoreUnavailableError && error.storeAlias !== null) return this.parts.stores.health(error.storeAlias).nextRetryMs();
+    const delay = this.failures.next();
+    this.parts.logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
+    return delay;
   }
 
   /** One pass over every store; returns when the next job is due (epoch ms), or null. */

@@ -1,5 +1,11 @@
 import pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../../clock/clock.js';
+import { JobStoreUnavailableError } from '../../errors.js';
+import { translateStoreError } from './store-errors.js';
+
+/** Reconnect backoff: the first delay, doubled on each failure up to the second (as the scheduler's own retries). */
+const DEFAULT_MIN_BACKOFF_MS = 500;
+const DEFAULT_MAX_BACKOFF_MS = 30_000;
 
 /**
  * @example
@@ -14,16 +20,20 @@ export interface PgWakeListenerOptions {
   readonly clock?: Clock;
   /** A notification arrived (its payload: a next run time in epoch ms, or null), or the listener reconnected (null: some may have been lost). */
   readonly onWake: (nextRunTime: Date | null) => void;
-  /** The connection failed or dropped; the listener retries by itself. */
+  /**
+   * The connection failed or dropped; the listener retries by itself. A connection-level failure
+   * comes as `JobStoreUnavailableError` (the scheduler counts it as the store being unreachable,
+   * and logs the outage once rather than each attempt).
+   */
   readonly onError: (error: unknown, retryInMs: number) => void;
-  /** Reconnect backoff: first delay, doubled up to the maximum. */
+  /** Reconnect backoff: first delay (default 0.5 s), doubled up to the maximum (default 30 s). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
 }
 
 /**
  * One dedicated connection that `LISTEN`s for the store's wake-up channel, and comes back after
- * the connection drops (backoff doubling, capped). Pool connections cannot listen: a notification
+ * the connection drops (backoff doubling from 0.5 s, capped at 30 s). Pool connections cannot listen: a notification
  * is delivered only to the session that listens.
  */
 export class PgWakeListener {
@@ -35,7 +45,7 @@ export class PgWakeListener {
 
   constructor(private readonly options: PgWakeListenerOptions) {
     this.clock = options.clock ?? systemClock;
-    this.backoffMs = options.minBackoffMs ?? 100;
+    this.backoffMs = options.minBackoffMs ?? DEFAULT_MIN_BACKOFF_MS;
   }
 
   /** Connects and listens; resolves once listening, or after the first failure (retries continue). */
@@ -68,7 +78,7 @@ export class PgWakeListener {
       if (this.client !== client) return;
       this.client = null;
       client.end().catch(() => undefined);
-      this.retry(error ?? new Error('LISTEN connection ended'));
+      this.retry(error ?? new JobStoreUnavailableError('the LISTEN connection ended'));
     };
     client.on('error', dropped);
     client.on('end', () => dropped(null));
@@ -87,7 +97,7 @@ export class PgWakeListener {
       return;
     }
     this.client = client;
-    this.backoffMs = this.options.minBackoffMs ?? 100;
+    this.backoffMs = this.options.minBackoffMs ?? DEFAULT_MIN_BACKOFF_MS;
     // While disconnected, notifications went nowhere: look again.
     if (reconnecting) this.options.onWake(null);
   }
@@ -95,8 +105,8 @@ export class PgWakeListener {
   private retry(error: unknown): void {
     if (this.stopped) return;
     const delay = this.backoffMs;
-    this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? 10_000);
-    this.options.onError(error, delay);
+    this.backoffMs = Math.min(delay * 2, this.options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+    this.options.onError(translateStoreError(error), delay);
     this.retryTimer = this.clock.setTimer(() => {
       this.retryTimer = null;
       if (!this.stopped) void this.connect(true);

@@ -1,0 +1,106 @@
+import type { Job } from '../jobs/job.js';
+import type { ClaimedRuns, ClusterCoordination, ClusterNode, RunTransition } from '../stores/cluster-coordination.js';
+import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../stores/job-store.js';
+import type { RunHistory, RunRecord, RunRetention } from '../stores/run-history.js';
+import type { StoreHealth } from './store-health.js';
+
+/**
+ * A job store as the scheduler sees it: every call (jobs, due passes, run history, cluster
+ * claims and heartbeats) goes to the real store through its {@link StoreHealth}, so whichever part
+ * of the scheduler meets an outage first, the store's state and its one log line follow, and the
+ * error it throws names the store. `StoreRegistry` hands out only these.
+ *
+ * @example
+ * const store = new TrackedJobStore(new MemoryJobStore(), new StoreHealth('default', clock, logger))
+ */
+export class TrackedJobStore implements JobStore {
+  private trackedHistory: { readonly inner: RunHistory; readonly tracked: RunHistory } | null = null;
+  private trackedCluster: { readonly inner: ClusterCoordination; readonly tracked: ClusterCoordination } | null = null;
+
+  constructor(
+    /** The store itself. */
+    readonly inner: JobStore,
+    readonly health: StoreHealth,
+  ) {}
+
+  open(context: StoreContext): Promise<void> {
+    return this.health.track('write', () => this.inner.open(context));
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  addJob(job: Job, options?: { readonly replaceExisting?: boolean }): Promise<void> {
+    return this.health.track('write', () => this.inner.addJob(job, options));
+  }
+
+  addJobs(jobs: readonly Job[], options?: { readonly replaceExisting?: boolean }): Promise<void> {
+    return this.health.track('write', async () => {
+      if (this.inner.addJobs) return this.inner.addJobs(jobs, options);
+      for (const job of jobs) await this.inner.addJob(job, options);
+    });
+  }
+
+  updateJob(job: Job): Promise<void> {
+    return this.health.track('write', () => this.inner.updateJob(job));
+  }
+
+  removeJob(id: string): Promise<void> {
+    return this.health.track('write', () => this.inner.removeJob(id));
+  }
+
+  removeAllJobs(): Promise<void> {
+    return this.health.track('write', () => this.inner.removeAllJobs());
+  }
+
+  lookupJob(id: string): Promise<Job | null> {
+    return this.health.track('read', () => this.inner.lookupJob(id));
+  }
+
+  getJobs(page?: JobPage): Promise<Job[]> {
+    return this.health.track('read', () => this.inner.getJobs(page));
+  }
+
+  getNextRunTime(): Promise<Date | null> {
+    return this.health.track('read', () => this.inner.getNextRunTime());
+  }
+
+  acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    return this.health.track('write', () => this.inner.acquireDueJobs(now, limit, advance));
+  }
+
+  get runHistory(): RunHistory | undefined {
+    const inner = this.inner.runHistory;
+    if (!inner) return undefined;
+    // One wrapper per history object: the run log keys its batches by it.
+    if (this.trackedHistory?.inner !== inner) this.trackedHistory = { inner, tracked: trackHistory(inner, this.health) };
+    return this.trackedHistory.tracked;
+  }
+
+  get cluster(): ClusterCoordination | null {
+    const inner = this.inner.cluster;
+    if (!inner) return null;
+    if (this.trackedCluster?.inner !== inner) this.trackedCluster = { inner, tracked: trackCoordination(inner, this.health) };
+    return this.trackedCluster.tracked;
+  }
+}
+
+function trackHistory(history: RunHistory, health: StoreHealth): RunHistory {
+  return {
+    recordRuns: (runs: readonly RunRecord[]) => health.track('write', () => history.recordRuns(runs)),
+    getRuns: (jobId: string, options?: { readonly limit?: number }) => health.track('read', () => history.getRuns(jobId, options)),
+    lastRuns: (jobIds: readonly string[]) => health.track('read', () => history.lastRuns(jobIds)),
+    trimRuns: (retention: RunRetention, now: Date, batchSize: number) => health.track('write', () => history.trimRuns(retention, now, batchSize)),
+  };
+}
+
+function trackCoordination(cluster: ClusterCoordination, health: StoreHealth): ClusterCoordination {
+  return {
+    startRuns: (runs: readonly RunTransition[], now: Date): Promise<ReadonlySet<string>> => health.track('write', () => cluster.startRuns(runs, now)),
+    heartbeat: (now: Date) => health.track('write', () => cluster.heartbeat(now)),
+    takeOverExpiredRuns: (now: Date, limit: number): Promise<ClaimedRuns[]> => health.track('write', () => cluster.takeOverExpiredRuns(now, limit)),
+    liveNodes: (since: Date): Promise<ClusterNode[]> => health.track('read', () => cluster.liveNodes(since)),
+    leave: (now: Date) => health.track('write', () => cluster.leave(now)),
+  };
+}

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { loadPg } from './sql-connection.js';
 
 /**
  * @example
@@ -54,7 +55,7 @@ export class PgWakeListener {
   }
 
   private async connect(reconnecting: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString });
+    const client = new (await loadPg()).Client({ connectionString: this.options.connectionString });
     client.on('notification', (message) => {
       const ms = Number(message.payload);
       this.options.onWake(message.payload && Number.isFinite(ms) ? new Date(ms) : null);

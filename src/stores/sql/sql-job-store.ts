@@ -11,7 +11,7 @@ import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js'
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
 import { PgWakeListener } from './pg-wake-listener.js';
 import { PostgresCluster } from './postgres-cluster.js';
-import { createKysely, type SqlTarget } from './sql-dialects.js';
+import { createKysely, type SqlTarget } from './sql-connection.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
 

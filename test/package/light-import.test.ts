@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { RUN_ONE_MEMORY_JOB } from './memory-job-snippet.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -36,13 +37,7 @@ const loaded = () => {
 const report = {};
 const { Scheduler, silentLogger, createJobStore, schedulerRouter } = await import('jobclock');
 report.imported = loaded();
-const scheduler = new Scheduler({ jobstores: { default: 'memory:' }, logger: silentLogger });
-let ran = 0;
-scheduler.registerTasks('app', { tick: () => { ran += 1; } });
-await scheduler.start();
-await scheduler.addJob({ id: 'now', func: 'app:tick', trigger: 'date', run_date: new Date() });
-// Waits for the job (up to 30 s on a slow machine), no fixed sleep.
-for (let i = 0; i < 3000 && ran === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+${RUN_ONE_MEMORY_JOB}
 report.ran = ran;
 report.memoryScheduler = loaded();
 schedulerRouter(scheduler);

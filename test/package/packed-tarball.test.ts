@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { RUN_ONE_MEMORY_JOB } from './memory-job-snippet.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -104,13 +105,7 @@ describe('the npm package (npm pack of a fresh clone)', function () {
       `
 const { Scheduler, createJobStore, MissingDriverError, silentLogger } = require('jobclock');
 (async () => {
-  const scheduler = new Scheduler({ jobstores: { default: 'memory:' }, logger: silentLogger });
-  let ran = 0;
-  scheduler.registerTasks('app', { tick: () => { ran += 1; } });
-  await scheduler.start();
-  await scheduler.addJob({ id: 'now', func: 'app:tick', trigger: 'date', run_date: new Date() });
-  // Waits for the job (up to 30 s on a slow machine), no fixed sleep.
-  for (let i = 0; i < 3000 && ran === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+${RUN_ONE_MEMORY_JOB}
   await scheduler.shutdown();
   let pgInstalled = true;
   try { require.resolve('pg'); } catch { pgInstalled = false; }

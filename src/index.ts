@@ -24,6 +24,8 @@ export { DEFAULT_RUN_RETENTION } from './stores/run-history.js';
 export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster-coordination.js';
 export { MemoryJobStore } from './stores/memory.js';
 export { createJobStore } from './stores/store-url.js';
+export { MissingDriverError } from './stores/sql/driver-import.js';
+export type { DriverPackage } from './stores/sql/driver-import.js';
 
 export type { Executor, Submission, TaskInvoker, TaskInvocation } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async-executor.js';

@@ -2,7 +2,7 @@ import type { JobDefinition } from '../jobs/job-definition.js';
 
 /**
  * jobclock's one typed configuration. `knexfile-free-config.ts` at the repository root holds the
- * values; `loadConfig()` applies the environment on top (every field has a variable).
+ * server's values; `loadConfig(env, base)` applies the environment on top (every field has a variable).
  *
  * @example
  * export default defineConfig({ store: 'postgres://localhost/app', timezone: 'Europe/London' })

@@ -1,17 +1,19 @@
-import fileConfig from '../../knexfile-free-config.js';
 import type { JobclockConfig } from './config.js';
 
 /** The environment variables jobclock reads (see README "Configuration"). */
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /**
- * The config file's values with the environment applied on top.
+ * `base` (an application's config, usually its `defineConfig` file) with the environment applied on
+ * top. The base is always passed in: the library never reads an application's config file itself;
+ * the server and migrate entries of this repository pass `knexfile-free-config.ts`.
  *
  * @example
- * const config = loadConfig() // reads process.env
- * const config = loadConfig({ SCHEDULER_STORE: 'memory:' }, base)
+ * import config from './jobclock.config.js'
+ * const settings = loadConfig(process.env, config)
+ * const inTests = loadConfig({ SCHEDULER_STORE: 'memory:' }, config)
  */
-export function loadConfig(env: Environment = process.env, base: JobclockConfig = fileConfig): JobclockConfig {
+export function loadConfig(env: Environment, base: JobclockConfig): JobclockConfig {
   const read = (name: string): string | undefined => {
     const value = env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import { ValidationError } from '../errors.js';
 import type { TaskInvoker } from './executor.js';
 import { PooledExecutor } from './pooled-executor.js';
@@ -24,7 +24,10 @@ export class WorkerExecutor extends PooledExecutor {
   }
 
   override async start(): Promise<void> {
-    this.pool ??= new Piscina({
+    // Imported here, not at the top: an application that never starts a worker executor (most
+    // use only the async one) does not load the thread pool.
+    const { Piscina: Pool } = await import('piscina');
+    this.pool ??= new Pool({
       filename: workerEntryFile(),
       minThreads: 0,
       maxThreads: this.maxConcurrency,

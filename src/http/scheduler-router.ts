@@ -1,4 +1,4 @@
-import { Router, type RouterContext, type RouterMiddleware } from '@koa/router';
+import type { Router, RouterContext, RouterMiddleware } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { JobLookupError, JobStoreUnavailableError, ValidationError } from '../errors.js';
 import type { JobChanges, JobDefinition } from '../jobs/job-definition.js';
@@ -15,6 +15,7 @@ import { errorResponse } from './error-status.js';
 import { HostNotAllowedError, JobRunFailedError, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
 import { nextPageLink, parseJobPage } from './job-page.js';
 import { readJsonBody } from './json-body.js';
+import { koaRouterClass } from './koa-router-class.js';
 
 /**
  * @example
@@ -53,7 +54,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   const guard: RouterMiddleware[] = [answerErrors(options.logger ?? console), requireAuth(options.auth)];
   const body = (ctx: Context) => readJsonBody(ctx, bodyLimit);
   const options_ = (ctx: Context, allowed: Readonly<Record<string, 'boolean'>>) => readOptions(ctx, bodyLimit, allowed);
-  const router = new Router({ prefix, sensitive: true });
+  const router = new (koaRouterClass())({ prefix, sensitive: true });
 
   router.get(name('get_scheduler_info'), '/', ...guard, async (ctx) => {
     const cluster = await schedulerCluster(scheduler);

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Koa, { type Context } from 'koa';
+import type Koa from 'koa';
+import type { Context } from 'koa';
 import type { JobclockConfig } from '../config/config.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
 import { WorkerExecutor } from '../executors/worker-executor.js';
@@ -45,7 +46,7 @@ export interface RunningServer extends JobclockApp {
  * modules registered, and a Koa app serving its REST API. Nothing is started or opened yet.
  *
  * @example
- * const { app, scheduler } = await createApp(loadConfig({ SCHEDULER_STORE: 'memory:' }))
+ * const { app, scheduler } = await createApp(loadConfig({ SCHEDULER_STORE: 'memory:' }, config))
  */
 export async function createApp(config: JobclockConfig, options: ServerOptions = {}): Promise<JobclockApp> {
   const logger = options.logger ?? console;
@@ -58,7 +59,9 @@ export async function createApp(config: JobclockConfig, options: ServerOptions =
     auth: { basic: config.basicAuth, ...(options.authenticate && { authenticate: options.authenticate }) },
     logger,
   });
-  const app = new Koa();
+  // koa is a peer dependency, loaded only by those who serve over HTTP.
+  const { default: KoaApp } = await import('koa');
+  const app = new KoaApp();
   app.use(router.routes()).use(router.allowedMethods());
   app.use((ctx: Context) => {
     ctx.status = 404;
@@ -74,7 +77,7 @@ export async function createApp(config: JobclockConfig, options: ServerOptions =
  * `port: 0` picks a free port.
  *
  * @example
- * const server = await startServer({ ...loadConfig(), store: 'memory:', port: 0 })
+ * const server = await startServer({ ...loadConfig(process.env, config), store: 'memory:', port: 0 })
  * await fetch(`${server.url}/scheduler/jobs`)
  * await server.close()
  */

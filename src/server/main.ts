@@ -1,3 +1,4 @@
+import fileConfig from '../../knexfile-free-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { startServer, type RunningServer } from './app.js';
 
@@ -6,7 +7,7 @@ import { startServer, type RunningServer } from './app.js';
 // down gracefully; a second signal exits at once.
 
 async function main(): Promise<void> {
-  const server = await startServer(loadConfig());
+  const server = await startServer(loadConfig(process.env, fileConfig));
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) {

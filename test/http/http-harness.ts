@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { JobclockConfig } from '../../src/config/config.js';
+import fileConfig from '../../knexfile-free-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Logger } from '../../src/scheduler/logger.js';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app.js';
@@ -112,7 +113,7 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const store = freshStore(kind);
   const log = recordingLogger();
-  const config: JobclockConfig = { ...loadConfig({}), ...store.config, host: '127.0.0.1', port: 0, ...overrides };
+  const config: JobclockConfig = { ...loadConfig({}, fileConfig), ...store.config, host: '127.0.0.1', port: 0, ...overrides };
   const server = await startServer(config, { logger: log.logger, shutdownTimeoutMs: 5000, ...options });
   const api = `${server.url}${config.api.prefix}`;
   const call = async (method: string, p: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JobclockConfig } from '../../src/config/config.js';
+import fileConfig from '../../knexfile-free-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { isLoopback, redactStoreUrl, startServer } from '../../src/server/app.js';
 import { calls } from '../fixtures/tasks/fixture_tasks.js';
@@ -20,7 +21,7 @@ describe('startServer', function () {
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'jobclock-server-'));
-    base = { ...loadConfig({}), store: `sqlite:${path.join(dir, 'nested', 'dir', 'jobs.sqlite')}`, host: '127.0.0.1', port: 0 };
+    base = { ...loadConfig({}, fileConfig), store: `sqlite:${path.join(dir, 'nested', 'dir', 'jobs.sqlite')}`, host: '127.0.0.1', port: 0 };
   });
 
   afterEach(() => {

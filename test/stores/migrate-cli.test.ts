@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { PG_URL, createTestSchema, requirePostgres } from './postgres-test-db.js';
 
-const CLI = fileURLToPath(new URL('../../src/stores/migrate-cli.ts', import.meta.url));
+const CLI = fileURLToPath(new URL('../../src/server/migrate.ts', import.meta.url));
 const run = promisify(execFile);
 
 async function migrate(env: Record<string, string>): Promise<string> {
@@ -15,7 +15,7 @@ async function migrate(env: Record<string, string>): Promise<string> {
   return stdout;
 }
 
-describe('npm run migrate (migrate-cli)', function () {
+describe('npm run migrate (src/server/migrate.ts)', function () {
   this.timeout(30_000);
 
   it('migrates the configured SQLite store once, then finds it up to date', async function () {

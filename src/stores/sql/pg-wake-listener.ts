@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { systemClock, type Clock, type TimerHandle } from '../../clock/clock.js';
 import { JobStoreUnavailableError } from '../../errors.js';
+import { loadPg } from './sql-connection.js';
 import { translateStoreError } from './store-errors.js';
 
 /** Reconnect backoff: the first delay, doubled on each failure up to the second (as the scheduler's own retries). */
@@ -69,7 +70,7 @@ export class PgWakeListener {
   }
 
   private async connect(reconnecting: boolean): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.connectionString });
+    const client = new (await loadPg()).Client({ connectionString: this.options.connectionString });
     client.on('notification', (message) => {
       const ms = Number(message.payload);
       this.options.onWake(message.payload && Number.isFinite(ms) ? new Date(ms) : null);

@@ -13,7 +13,7 @@ import { dialectStatements, type DialectStatements, type RescheduledRow } from '
 import { PgWakeListener } from './pg-wake-listener.js';
 import type { StoreTimeouts } from './pg-timed-pool.js';
 import { PostgresCoordination } from './postgres-coordination.js';
-import { createKysely, type SqlTarget } from './sql-dialects.js';
+import { createKysely, type SqlTarget } from './sql-connection.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
 

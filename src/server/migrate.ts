@@ -1,6 +1,7 @@
+import fileConfig from '../../knexfile-free-config.js';
 import { loadConfig } from '../config/load-config.js';
-import { createJobStore } from './store-url.js';
-import { SqlJobStore } from './sql/sql-job-store.js';
+import { createJobStore } from '../stores/store-url.js';
+import { SqlJobStore } from '../stores/sql/sql-job-store.js';
 
 /**
  * `npm run migrate`: brings the tables of every configured SQL job store (`default` and the named
@@ -11,7 +12,7 @@ import { SqlJobStore } from './sql/sql-job-store.js';
  * SCHEDULER_STORE=postgres://localhost/app npm run migrate
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = loadConfig(process.env, fileConfig);
   const stores = { default: config.store, ...config.jobstores };
   for (const [alias, url] of Object.entries(stores)) {
     const store = createJobStore(url, { tablePrefix: config.tablePrefix, schema: config.schema });

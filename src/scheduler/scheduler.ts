@@ -69,6 +69,8 @@ export class Scheduler {
   private stopping: Promise<void> | null = null;
   /** Whether the start under way ends paused (`start({ paused })`, or `pause()` meanwhile). */
   private startPaused = false;
+  /** Ends the wait for running jobs of the shutdown under way (a `shutdown({ wait: false })` meanwhile). */
+  private stopWaiting: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -196,13 +198,17 @@ export class Scheduler {
    *
    * Lifecycle: `SchedulerNotRunningError` when stopped (as APScheduler's `shutdown`). While a
    * `start()` is under way it waits for it and then shuts down (resolving, not throwing, if that
-   * start failed). A second `shutdown()` while one is under way waits for the first.
+   * start failed). A second `shutdown()` while one is under way waits for the first; if the second
+   * says `wait: false`, the first stops waiting for running jobs too (what a bounded graceful close needs).
    *
    * @example
    * process.once('SIGTERM', () => void scheduler.close())
    */
   async shutdown(options: { readonly wait?: boolean } = {}): Promise<void> {
-    if (this.stopping) return this.stopping;
+    if (this.stopping) {
+      if (options.wait === false) this.stopWaiting?.();
+      return this.stopping;
+    }
     if (this.starting) {
       const started = await this.starting.then(
         () => true,
@@ -222,11 +228,22 @@ export class Scheduler {
   }
 
   private async stop(wait: boolean): Promise<void> {
+    let giveUp = !wait;
+    const abandoned = new Promise<void>((resolve) => {
+      this.stopWaiting = () => {
+        giveUp = true;
+        this.runLog.stopRetrying();
+        resolve();
+      };
+    });
     this.currentState = 'stopped';
     this.loop.disarm();
     if (!wait) this.runLog.stopRetrying();
     await this.loop.idle();
-    await this.dispatcher.shutdownExecutors({ wait });
+    const executors = this.dispatcher.shutdownExecutors({ wait: !giveUp });
+    // Dropping the queued runs too when the wait is abandoned: nothing new starts after shutdown.
+    await Promise.race([executors, abandoned.then(() => this.dispatcher.shutdownExecutors({ wait: false }))]);
+    this.stopWaiting = null;
     await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
     await this.runLog.flush();
     await this.membership.leave();

@@ -161,6 +161,18 @@ for (const harness of harnesses) {
       blockedAgain.open();
     });
 
+    it('shutdown({ wait: false }) during a shutdown({ wait: true }) ends the wait for running jobs', async () => {
+      await scheduler.addJob({ id: 'b', func: 't:blocked', trigger: 'interval', hours: 1 });
+      await scheduler.start();
+      void scheduler.runJob('b').catch(() => undefined);
+      await new Promise<void>((resolve) => scheduler.on('job_submitted', () => resolve()));
+      const waiting = scheduler.shutdown({ wait: true });
+      await scheduler.shutdown({ wait: false });
+      await waiting;
+      expect(scheduler.state).to.equal('stopped');
+      expect(kinds()).to.deep.equal(['scheduler_started', 'scheduler_shutdown']);
+    });
+
     it('close() while start() is opening the store leaves the scheduler stopped and the store closed', async () => {
       const starting = scheduler.start();
       await Promise.all([starting, scheduler.close()]);

@@ -3,7 +3,10 @@ import { isoInZone } from './job-json.js';
 
 /** A run as the REST API shows it (`GET {prefix}/jobs/:id/runs`). */
 export interface RunJSON {
+  /** The fire time; for a manual run, when it was asked for. */
   readonly scheduled_run_time: string;
+  /** `scheduled` (the job's trigger fired) or `manual` (`POST /jobs/:id/run`, `runJob`). */
+  readonly trigger: RunRecord['trigger'];
   readonly node_id: string;
   readonly status: RunRecord['status'];
   readonly started_at: string | null;
@@ -22,6 +25,7 @@ export function runToJSON(run: RunRecord, zone = 'UTC'): RunJSON {
   const iso = (date: Date | null) => (date === null ? null : isoInZone(date, zone));
   return {
     scheduled_run_time: isoInZone(run.scheduledRunTime, zone),
+    trigger: run.trigger,
     node_id: run.nodeId,
     status: run.status,
     started_at: iso(run.startedAt),

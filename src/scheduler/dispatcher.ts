@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentError } from '../errors.js';
 import type { Executor, TaskInvoker } from '../executors/executor.js';
@@ -12,6 +13,12 @@ import type { StoreRegistry } from './store-registry.js';
 
 /** How one task call ended. */
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** The run-history status and message of an outcome. */
+function statusOf(outcome: Outcome): { status: 'ok' | 'error'; errorMessage: string | null } {
+  if (outcome.ok) return { status: 'ok', errorMessage: null };
+  return { status: 'error', errorMessage: String((outcome.error as Error).message ?? outcome.error) };
+}
 
 /** What the dispatcher works with; the scheduler makes one of each and passes them in. */
 export interface DispatcherParts {
@@ -83,14 +90,14 @@ export class Dispatcher {
     } catch (error) {
       logger.error(`Job "${job.id}" cannot run: ${(error as Error).message}`);
       for (const scheduledRunTime of runTimes) {
-        runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'error', errorMessage: (error as Error).message });
+        void runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'error', errorMessage: (error as Error).message });
         events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception: error as Error });
       }
       return;
     }
     if (!this.claimInstance(job)) {
       logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached (${job.maxInstances})`);
-      for (const scheduledRunTime of runTimes) runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'skipped_max_instances' });
+      for (const scheduledRunTime of runTimes) void runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'skipped_max_instances' });
       events.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
       return;
     }
@@ -104,23 +111,35 @@ export class Dispatcher {
   /**
    * Runs a job now, through its executor and within `max_instances`, outside its schedule (what
    * `Scheduler.runJob` does). Resolves with what the task returned; rejects with what it threw.
+   * The run is recorded in the run history as a manual run (its own key, so it never replaces a
+   * scheduled run of the same millisecond), refused ones as `skipped_max_instances`.
    */
   async runNow(jobstore: string, job: Job): Promise<unknown> {
+    const { clock, events, runLog } = this.parts;
     const task = this.parts.tasks.resolve(job.func);
     const executor = this.executor(job.executor);
+    const store = this.parts.stores.store(jobstore);
     await this.startExecutors();
-    const runTime = this.parts.clock.now();
-    if (!this.claimInstance(job)) throw new MaxInstancesReachedError(job.id, job.maxInstances);
-    this.parts.events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: [runTime] });
+    const runTime = clock.now();
+    const manualRunId = randomUUID();
+    if (!this.claimInstance(job)) {
+      void runLog.finish(store, { jobId: job.id, scheduledRunTime: runTime, status: 'skipped_max_instances', manualRunId });
+      throw new MaxInstancesReachedError(job.id, job.maxInstances);
+    }
+    events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: [runTime] });
     let outcome: Outcome = { ok: false, error: new SchedulerNotRunningError() };
+    let recorded = Promise.resolve();
     try {
       await executor.submit(async (invoke) => {
-        // Not a scheduled fire time, so not in the run history (keyed by job and scheduled time).
+        const startedAt = clock.now();
         outcome = await this.invokeAndReport(invoke, jobstore, job, task, runTime);
+        recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime: runTime, manualRunId, startedAt, ...statusOf(outcome) });
       });
     } finally {
       this.releaseInstance(job.id);
     }
+    // Whoever asked for the run reads it back next (the REST answer's last_run, GET …/runs).
+    await recorded;
     const settled = outcome as Outcome;
     if (!settled.ok) throw settled.error;
     return settled.value;
@@ -149,13 +168,7 @@ export class Dispatcher {
       if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
       const startedAt = clock.now();
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
-      runLog.finish(store, {
-        jobId: job.id,
-        scheduledRunTime,
-        status: outcome.ok ? 'ok' : 'error',
-        startedAt,
-        errorMessage: outcome.ok ? null : String((outcome.error as Error).message ?? outcome.error),
-      });
+      void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
     }
   }
 

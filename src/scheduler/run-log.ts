@@ -1,4 +1,4 @@
-import type { Clock } from '../clock/clock.js';
+import type { Clock, TimerHandle } from '../clock/clock.js';
 import { JobStoreUnavailableError } from '../errors.js';
 import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
@@ -21,6 +21,9 @@ export class RunLog {
   private readonly records = new Map<JobStore, Batcher<RunRecord, void>>();
   private readonly transitions = new Map<JobStore, Batcher<RunTransition, boolean>>();
   private readonly reported = new WeakSet<object>();
+  /** Retries waiting for their delay: `stopRetrying` ends them at once. */
+  private readonly waiting = new Set<{ handle: TimerHandle; resolve: () => void }>();
+  private retrying = true;
 
   constructor(
     private readonly nodeId: string,
@@ -39,21 +42,27 @@ export class RunLog {
   /** The run was too late to start. False when, in a cluster, it was no longer this node's. */
   async missed(store: JobStore, jobId: string, scheduledRunTime: Date): Promise<boolean> {
     if (store.cluster) return this.transition(store, { jobId, scheduledRunTime, status: 'missed' });
-    this.finish(store, { jobId, scheduledRunTime, status: 'missed' });
+    void this.finish(store, { jobId, scheduledRunTime, status: 'missed' });
     return true;
   }
 
-  /** Records how a run ended (not awaited: writes are batched and retried). */
+  /**
+   * Records how a run ended. Writes are batched and retried; the promise (which never rejects: a
+   * lost write is logged) says when this one is written, for a caller that must read it back.
+   * A `manualRunId` marks a manual run.
+   */
   finish(
     store: JobStore,
-    run: { jobId: string; scheduledRunTime: Date; status: RunStatus; startedAt?: Date; errorMessage?: string | null },
-  ): void {
+    run: { jobId: string; scheduledRunTime: Date; status: RunStatus; startedAt?: Date; errorMessage?: string | null; manualRunId?: string },
+  ): Promise<void> {
     const history = store.runHistory;
-    if (!history) return;
+    if (!history) return Promise.resolve();
     const finishedAt = this.clock.now();
     const record: RunRecord = {
       jobId: run.jobId,
       scheduledRunTime: run.scheduledRunTime,
+      trigger: run.manualRunId === undefined ? 'scheduled' : 'manual',
+      manualRunId: run.manualRunId ?? null,
       nodeId: this.nodeId,
       status: run.status,
       startedAt: run.startedAt ?? null,
@@ -67,7 +76,7 @@ export class RunLog {
       this.records.set(store, batcher);
     }
     // A failed batch is logged once (by the first of its records), not once per record.
-    batcher.add(record).catch((error: unknown) => {
+    return batcher.add(record).catch((error: unknown) => {
       if (typeof error === 'object' && error !== null) {
         if (this.reported.has(error)) return;
         this.reported.add(error);
@@ -75,6 +84,25 @@ export class RunLog {
       if (error instanceof JobStoreUnavailableError) this.logger.error(`Recording run outcomes failed (${error.message}); they are lost from the history`);
       else this.logger.error('Recording run outcomes failed; they are lost from the history', error);
     });
+  }
+
+  /**
+   * Gives up on failed writes instead of retrying them (their records are logged as lost), and
+   * clears the retry timers, so a shutdown neither waits for nor leaves behind a retry. Writes
+   * queued from now on get one attempt each.
+   */
+  stopRetrying(): void {
+    this.retrying = false;
+    for (const wait of this.waiting) {
+      this.clock.clearTimer(wait.handle);
+      wait.resolve();
+    }
+    this.waiting.clear();
+  }
+
+  /** Retries failed writes again (a new start after `stopRetrying`). */
+  startRetrying(): void {
+    this.retrying = true;
   }
 
   /** Waits for every write queued so far. */
@@ -114,10 +142,18 @@ export class RunLog {
         return await write();
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt];
-        if (delay === undefined) throw error;
+        if (delay === undefined || !this.retrying) throw error;
         // An unreachable store was logged once, by its health.
         if (!(error instanceof JobStoreUnavailableError)) this.logger.warn(`Writing run history failed (${(error as Error).message}); retrying in ${delay} ms`);
-        await new Promise<void>((resolve) => this.clock.setTimer(resolve, delay));
+        await new Promise<void>((resolve) => {
+          const wait = { handle: this.clock.setTimer(() => done(), delay), resolve: () => done() };
+          const done = () => {
+            this.waiting.delete(wait);
+            resolve();
+          };
+          this.waiting.add(wait);
+        });
+        if (!this.retrying) throw error;
       }
     }
   }

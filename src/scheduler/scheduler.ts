@@ -65,7 +65,15 @@ export class Scheduler {
   private readonly dispatcher: Dispatcher;
   private readonly loop: WakeLoop;
   private readonly membership: ClusterMembership;
-  private currentState: SchedulerState = 'stopped';
+  private currentState: SchedulerState | 'starting' = 'stopped';
+  /** The `start()` under way, if any. */
+  private starting: Promise<void> | null = null;
+  /** The `shutdown()` under way, if any: a second one waits for it. */
+  private stopping: Promise<void> | null = null;
+  /** Whether the start under way ends paused (`start({ paused })`, or `pause()` meanwhile). */
+  private startPaused = false;
+  /** Ends the wait for running jobs of the shutdown under way (a `shutdown({ wait: false })` meanwhile). */
+  private stopWaiting: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -111,12 +119,13 @@ export class Scheduler {
     this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });
   }
 
-  /** `stopped`, `running` or `paused`. */
+  /** `stopped`, `running` or `paused` (a start under way counts as `running`). */
   get state(): SchedulerState {
+    if (this.currentState === 'starting') return this.startPaused ? 'paused' : 'running';
     return this.currentState;
   }
 
-  /** True once started and until shut down (paused included), as APScheduler's `running`. */
+  /** True from `start()` until `shutdown()` (paused included), as APScheduler's `running`. */
   get running(): boolean {
     return this.currentState !== 'stopped';
   }
@@ -139,45 +148,136 @@ export class Scheduler {
   /**
    * Starts processing jobs (`paused: true` starts without running any). On a host that
    * `allowedHosts` does not list it logs why and stays stopped, as Flask-APScheduler does.
+   *
+   * Lifecycle: `SchedulerAlreadyRunningError` when running, paused or already starting (as
+   * APScheduler). Called while a `shutdown()` is under way, it waits for that to finish and then
+   * starts. `pause()`/`resume()` during the start decide whether it ends paused. If a store cannot
+   * be opened the start rejects and the scheduler is stopped again (nothing left running).
+   *
+   * @example
+   * await scheduler.start({ paused: true }) // jobs can be read and changed; none runs until resume()
    */
   async start(options: { readonly paused?: boolean } = {}): Promise<void> {
+    if (this.stopping) await this.stopping.catch(() => undefined);
     if (this.running) throw new SchedulerAlreadyRunningError();
     if (!this.hostAllowed) {
       this.logger.warn(`Scheduler not started: host "${this.hostname}" is not in allowed hosts (${this.allowedHosts.join(', ')})`);
       return;
     }
-    await this.stores.open();
-    await this.dispatcher.startExecutors();
-    this.currentState = options.paused ? 'paused' : 'running';
+    this.startPaused = options.paused ?? false;
+    const starting = this.openAndStart();
+    this.starting = starting;
+    try {
+      await starting;
+    } finally {
+      this.starting = null;
+    }
+  }
+
+  private async openAndStart(): Promise<void> {
+    // Counted as started from here on (APScheduler's `running` turns true at once).
+    this.currentState = 'starting';
+    this.runLog.startRetrying();
+    try {
+      await this.stores.open();
+      await this.dispatcher.startExecutors();
+    } catch (error) {
+      this.currentState = 'stopped';
+      await this.dispatcher.shutdownExecutors({ wait: false }).catch(() => undefined);
+      throw error;
+    }
+    if (this.currentState !== 'starting') return;
+    this.currentState = this.startPaused ? 'paused' : 'running';
     if (this.stores.clustered) this.membership.start();
     this.events.emit({ kind: 'scheduler_started' });
-    if (!options.paused) this.loop.wakeUp();
+    if (!this.startPaused) this.loop.wakeUp();
   }
 
   /**
-   * Stops processing. With `wait` (default) it resolves once running jobs have finished; without, it
-   * drops queued runs and returns at once. Stores stay open: jobs can still be read and changed.
+   * Stops processing. With `wait` (default) it resolves once running jobs have finished (and their
+   * outcomes are written to the run history); without, it drops queued runs, stops retrying
+   * history writes and returns without waiting for running jobs. Stores stay open: jobs can still
+   * be read and changed; `close()` closes them.
+   *
+   * Lifecycle: `SchedulerNotRunningError` when stopped (as APScheduler's `shutdown`). While a
+   * `start()` is under way it waits for it and then shuts down (resolving, not throwing, if that
+   * start failed). A second `shutdown()` while one is under way waits for the first; if the second
+   * says `wait: false`, the first stops waiting for running jobs too (what a bounded graceful close needs).
+   *
+   * @example
+   * process.once('SIGTERM', () => void scheduler.close())
    */
   async shutdown(options: { readonly wait?: boolean } = {}): Promise<void> {
+    if (this.stopping) {
+      if (options.wait === false) this.stopWaiting?.();
+      return this.stopping;
+    }
+    if (this.starting) {
+      const started = await this.starting.then(
+        () => true,
+        () => false,
+      );
+      if (this.stopping) return this.stopping;
+      if (!started || !this.running) return;
+    }
     if (!this.running) throw new SchedulerNotRunningError();
+    const stopping = this.stop(options.wait ?? true);
+    this.stopping = stopping;
+    try {
+      await stopping;
+    } finally {
+      if (this.stopping === stopping) this.stopping = null;
+    }
+  }
+
+  private async stop(wait: boolean): Promise<void> {
+    let giveUp = !wait;
+    const abandoned = new Promise<void>((resolve) => {
+      this.stopWaiting = () => {
+        giveUp = true;
+        this.runLog.stopRetrying();
+        resolve();
+      };
+    });
     this.currentState = 'stopped';
     this.loop.disarm();
+    if (!wait) this.runLog.stopRetrying();
     await this.loop.idle();
-    await this.dispatcher.shutdownExecutors({ wait: options.wait ?? true });
+    const executors = this.dispatcher.shutdownExecutors({ wait: !giveUp });
+    // Dropping the queued runs too when the wait is abandoned: nothing new starts after shutdown.
+    await Promise.race([executors, abandoned.then(() => this.dispatcher.shutdownExecutors({ wait: false }))]);
+    this.stopWaiting = null;
     await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
     await this.runLog.flush();
     await this.membership.leave();
     this.events.emit({ kind: 'scheduler_shutdown' });
   }
 
-  /** Shuts down if running, then closes every store. */
+  /**
+   * Shuts down if running or starting (waiting for a shutdown under way), then closes every store;
+   * afterwards the scheduler holds no timer and no connection. Never throws `SchedulerNotRunningError`:
+   * closing a stopped or closed scheduler only closes what is still open. `start()` opens the
+   * stores again.
+   */
   async close(options: { readonly wait?: boolean } = {}): Promise<void> {
-    if (this.running) await this.shutdown(options);
+    if (this.running || this.starting || this.stopping) await this.shutdown(options).catch((error: unknown) => {
+      if (!(error instanceof SchedulerNotRunningError)) throw error;
+    });
+    this.runLog.stopRetrying();
+    await this.runLog.flush();
     await this.stores.close();
   }
 
-  /** Stops running jobs until `resume()`; jobs keep their schedule and misfire rules apply after. */
+  /**
+   * Stops running jobs until `resume()`; jobs keep their schedule and misfire rules apply after.
+   * `SchedulerNotRunningError` when stopped or shutting down; during a `start()` it makes the start
+   * end paused. Pausing a paused scheduler does nothing.
+   */
   pause(): void {
+    if (this.currentState === 'starting') {
+      this.startPaused = true;
+      return;
+    }
     if (!this.running) throw new SchedulerNotRunningError();
     if (this.currentState === 'paused') return;
     this.currentState = 'paused';
@@ -185,7 +285,12 @@ export class Scheduler {
     this.events.emit({ kind: 'scheduler_paused' });
   }
 
+  /** Resumes after `pause()` (or `start({ paused: true })`); as `pause()` for the other states. */
   resume(): void {
+    if (this.currentState === 'starting') {
+      this.startPaused = false;
+      return;
+    }
     if (!this.running) throw new SchedulerNotRunningError();
     if (this.currentState === 'running') return;
     this.currentState = 'running';

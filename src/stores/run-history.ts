@@ -1,5 +1,5 @@
 /**
- * Run history: what became of each scheduled run of each job. A store that keeps it exposes a
+ * Run history: what became of each scheduled and each manual run of each job. A store that keeps it exposes a
  * {@link RunHistory} as `JobStore.runHistory`; the scheduler records every outcome there.
  *
  * @example
@@ -19,10 +19,24 @@ export type RunStatus = 'claimed' | 'running' | 'ok' | 'error' | 'missed' | 'ski
 /** The statuses a run ends in. */
 export const FINAL_RUN_STATUSES: readonly RunStatus[] = ['ok', 'error', 'missed', 'skipped_max_instances', 'died'];
 
-/** One run of one job at one scheduled time (the pair is unique). */
+/**
+ * What started a run: `scheduled` (its trigger's fire time) or `manual` (`Scheduler.runJob`,
+ * `POST /jobs/:id/run`).
+ */
+export type RunTrigger = 'scheduled' | 'manual';
+
+/**
+ * One run of one job. A scheduled run is keyed by `(jobId, scheduledRunTime)`; a manual run, whose
+ * `scheduledRunTime` is when it was asked for, also by its `manualRunId`, so it never replaces a
+ * scheduled run (or another manual run) of the same millisecond.
+ */
 export interface RunRecord {
   readonly jobId: string;
+  /** The fire time; for a manual run, when `runJob` was called. */
   readonly scheduledRunTime: Date;
+  readonly trigger: RunTrigger;
+  /** Unique per manual run; null for scheduled runs. */
+  readonly manualRunId: string | null;
   /** The scheduler process that ran it (or last owned it). */
   readonly nodeId: string;
   readonly status: RunStatus;
@@ -43,8 +57,8 @@ export interface RunRetention {
 export const DEFAULT_RUN_RETENTION: Required<RunRetention> = { maxPerJob: 100, maxAgeMs: 30 * 24 * 3600 * 1000 };
 
 /**
- * Where a store keeps run history. Writes are idempotent on `(jobId, scheduledRunTime)`: a record
- * replaces the one with the same key.
+ * Where a store keeps run history. Writes are idempotent on `(jobId, scheduledRunTime, manualRunId)`:
+ * a record replaces the one with the same key.
  */
 export interface RunHistory {
   /** Inserts or replaces records, in one batch. */

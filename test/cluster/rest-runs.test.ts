@@ -53,7 +53,7 @@ describe('REST: run history and cluster info', function () {
     const runs = await get('/jobs/fails/runs?limit=2');
     expect(runs.status).to.equal(200);
     expect(runs.json).to.have.length(2);
-    expect(Object.keys(runs.json[0])).to.deep.equal(['scheduled_run_time', 'node_id', 'status', 'started_at', 'finished_at', 'error_message', 'duration_ms']);
+    expect(Object.keys(runs.json[0])).to.deep.equal(['scheduled_run_time', 'trigger', 'node_id', 'status', 'started_at', 'finished_at', 'error_message', 'duration_ms']);
     expect(runs.json[0]).to.include({ node_id: 'solo', status: 'error', error_message: 'nope' });
     expect(Date.parse(runs.json[0].scheduled_run_time)).to.be.greaterThan(Date.parse(runs.json[1].scheduled_run_time));
 

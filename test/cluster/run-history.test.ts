@@ -9,6 +9,7 @@ import type { JobStore } from '../../src/stores/job-store.js';
 import { MemoryJobStore } from '../../src/stores/memory.js';
 import type { RunRecord } from '../../src/stores/run-history.js';
 import { createJobStore } from '../../src/stores/store-url.js';
+import { waitFor } from './cluster-harness.js';
 import { PG_URL, createTestSchema, requirePostgres, type TestSchema } from '../stores/postgres-test-db.js';
 
 const T0 = new Date('2030-01-01T00:00:00Z');
@@ -77,50 +78,93 @@ for (const harness of harnesses) {
       await dispose();
     });
 
-    /** Lets the clock run, then waits for the store round trips the runs started. */
-    async function advance(ms: number): Promise<void> {
-      for (let step = 0; step < ms; step += 1000) {
-        await clock.advance(Math.min(1000, ms - step));
-        await new Promise((resolve) => setTimeout(resolve, 30));
-      }
+    /** Polls until `check` holds; fails the test after a generous (real-time) deadline. */
+    async function until(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+      if (!(await waitFor(check, 15_000))) throw new Error(`timed out waiting until ${what}`);
     }
+
+    const statuses = async (jobId: string) => (await scheduler.getRuns(jobId)).map((run) => run.status);
+    const count = (list: readonly string[], status: string) => list.filter((item) => item === status).length;
+    /** The loop has done its pass and sleeps until a future time (not merely "not yet re-armed"). */
+    const armed = () => (clock.nextTimerAt?.getTime() ?? 0) > clock.now().getTime();
 
     it('records every outcome: ok, error, missed, skipped at max_instances; newest first, with a limit', async () => {
       await scheduler.start();
       await scheduler.addJob({ id: 'good', func: 't:ok', trigger: 'interval', seconds: 10 });
       await scheduler.addJob({ id: 'bad', func: 't:fail', trigger: 'interval', seconds: 10 });
       await scheduler.addJob({ id: 'slow', func: 't:slow', trigger: 'interval', seconds: 10, coalesce: false });
-      await advance(30_000);
+      await until('the loop sleeps', armed);
+      for (let fire = 1; fire <= 3; fire++) {
+        // Straight to the fire time (nothing is due before it), then wait until its runs are recorded.
+        await clock.advance(10_000);
+        await until(`the runs of fire ${fire} are recorded`, async () => {
+          const [good, bad, slow] = await Promise.all([statuses('good'), statuses('bad'), statuses('slow')]);
+          return count(good, 'ok') === fire && count(bad, 'error') === fire && count(slow, 'skipped_max_instances') === fire - 1 && armed();
+        });
+      }
       const good = await scheduler.getRuns('good');
-      expect(good.map((run) => [run.scheduledRunTime.toISOString(), run.status, run.nodeId])).to.deep.equal([
-        [at(30).toISOString(), 'ok', 'node-1'],
-        [at(20).toISOString(), 'ok', 'node-1'],
-        [at(10).toISOString(), 'ok', 'node-1'],
+      expect(good.map((run) => [run.scheduledRunTime.toISOString(), run.status, run.nodeId, run.trigger])).to.deep.equal([
+        [at(30).toISOString(), 'ok', 'node-1', 'scheduled'],
+        [at(20).toISOString(), 'ok', 'node-1', 'scheduled'],
+        [at(10).toISOString(), 'ok', 'node-1', 'scheduled'],
       ]);
       expect(good[0]!.durationMs).to.equal(0);
       expect(good[0]!.finishedAt).to.deep.equal(at(30));
       expect(await scheduler.getRuns('good', { limit: 1 })).to.have.length(1);
       const bad = await scheduler.getRuns('bad', { limit: 1 });
       expect(bad[0]).to.include({ status: 'error', errorMessage: 'broken on purpose' });
-      const slow = await scheduler.getRuns('slow');
       // A cluster records the run as running when it starts; a single process writes it when it ends.
       const live = store.cluster ? ['running'] : [];
-      expect(slow.map((run) => run.status)).to.deep.equal(['skipped_max_instances', 'skipped_max_instances', ...live]);
+      await until('the slow run is recorded as it should be', async () => (await statuses('slow')).length === 2 + live.length);
+      expect(await statuses('slow')).to.deep.equal(['skipped_max_instances', 'skipped_max_instances', ...live]);
 
       // A late run (past misfire_grace_time) is recorded as missed.
       await scheduler.pauseJob('good');
-      await advance(1000);
       clock.jumpTo(at(100));
       await scheduler.resumeJob('good');
       await scheduler.modifyJob('good', { next_run_time: at(95).toISOString() });
-      await advance(1000);
+      await until('the late run is recorded as missed', async () => {
+        await clock.advance(0); // the loop's wake-up for a job due now is a zero-delay timer
+        return (await statuses('good'))[0] === 'missed';
+      });
       const [missed] = await scheduler.getRuns('good', { limit: 1 });
-      expect(missed).to.include({ status: 'missed' });
       expect(missed!.scheduledRunTime).to.deep.equal(at(95));
 
       const last = await scheduler.getLastRuns(['good', 'bad', 'nothing']);
       expect([...last.keys()].sort()).to.deep.equal(['bad', 'good']);
       expect(last.get('good')!.status).to.equal('missed');
+    });
+
+    it('records manual runs (runJob) as manual, with outcome and duration, never over a scheduled run of the same ms', async () => {
+      await scheduler.start();
+      await scheduler.addJob({ id: 'good', func: 't:ok', trigger: 'interval', seconds: 10 });
+      await scheduler.addJob({ id: 'bad', func: 't:fail', trigger: 'interval', seconds: 10 });
+      await until('the loop sleeps', armed);
+      await clock.advance(10_000);
+      await until('the scheduled run is recorded', async () => count(await statuses('good'), 'ok') === 1 && armed());
+      // Two manual runs in the very millisecond of the scheduled one (the clock stands still).
+      expect(clock.now()).to.deep.equal(at(10));
+      expect(await scheduler.runJob('good')).to.equal('fine');
+      expect(await scheduler.runJob('good')).to.equal('fine');
+      const failed = await scheduler.runJob('bad').catch((error: Error) => error);
+      expect(failed).to.be.instanceOf(Error);
+      await until('the manual runs are recorded', async () => (await statuses('good')).length === 3 && (await statuses('bad')).length === 2);
+      const good = await scheduler.getRuns('good');
+      expect(good.map((run) => [run.scheduledRunTime.toISOString(), run.status, run.trigger]).sort()).to.deep.equal([
+        [at(10).toISOString(), 'ok', 'manual'],
+        [at(10).toISOString(), 'ok', 'manual'],
+        [at(10).toISOString(), 'ok', 'scheduled'],
+      ]);
+      const manual = good.filter((run) => run.trigger === 'manual');
+      expect(new Set(manual.map((run) => run.manualRunId)).size).to.equal(2);
+      for (const run of manual) expect(run).to.include({ durationMs: 0, nodeId: 'node-1' });
+      const bad = (await scheduler.getRuns('bad')).find((run) => run.trigger === 'manual');
+      expect(bad).to.include({ status: 'error', errorMessage: 'broken on purpose' });
+      expect(bad!.startedAt).to.deep.equal(at(10));
+
+      // Trimming counts manual runs with the scheduled ones, per job.
+      expect(await store.runHistory!.trimRuns({ maxPerJob: 1 }, clock.now(), 100)).to.equal(3);
+      expect(await statuses('good')).to.have.length(1);
     });
 
     it('trims by count per job and by age, in batches, and never a live run', async () => {
@@ -129,6 +173,8 @@ for (const harness of harnesses) {
       const record = (jobId: string, seconds: number, status: RunRecord['status'] = 'ok'): RunRecord => ({
         jobId,
         scheduledRunTime: at(seconds),
+        trigger: 'scheduled',
+        manualRunId: null,
         nodeId: 'n',
         status,
         startedAt: at(seconds),

@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { sql } from 'kysely';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
 import { advanceDueJob } from '../../src/scheduler/run-times.js';
@@ -31,11 +30,12 @@ describe('cluster: lease takeover', function () {
     await schema?.drop();
   });
 
-  function newScheduler(nodeId: string, leaseMs: number): Scheduler {
+  /** Only the doomed node's lease matters here; a live node's is long, so a busy machine cannot make it lapse. */
+  function newScheduler(nodeId: string): Scheduler {
     const scheduler = new Scheduler({
       nodeId,
       jobstores: { default: new SqlJobStore({ dialect: 'postgres', connectionString: PG_URL }, { schema: schema.name }) },
-      cluster: { leaseMs, heartbeatMs: 100 },
+      cluster: { leaseMs: 60_000, heartbeatMs: 100 },
       logger: silentLogger,
     });
     closing.push(() => scheduler.close({ wait: false }));
@@ -45,7 +45,7 @@ describe('cluster: lease takeover', function () {
   it('runs an expired claim on another node (or records it missed), and marks a started run that lost its node as died', async () => {
     const ran: string[] = [];
     const tasks = { work: (kwargs: { tag: string }) => void ran.push(kwargs.tag) };
-    const adder = newScheduler('adder', 500);
+    const adder = newScheduler('adder');
     adder.registerTasks('t', tasks);
     const due = new Date(Date.now() + 300);
     const common = { func: 't:work', trigger: 'date', run_date: due.toISOString() } as const;
@@ -58,7 +58,7 @@ describe('cluster: lease takeover', function () {
     closing.push(() => doomed.close());
     const node: NodeIdentity = { id: 'doomed', hostname: 'h', pid: 1, startedAt: new Date(), leaseMs: 500 };
     await doomed.open({ onUnreadableJob: () => {}, node });
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due.getTime() - Date.now())));
+    await waitFor(() => Date.now() >= due.getTime(), 10_000);
     const now = new Date();
     const claimed = await doomed.acquireDueJobs(now, 10, (job) => advanceDueJob(job, now));
     expect(claimed.map((item) => item.advance.runTimes.length)).to.deep.equal([1, 1, 1]);
@@ -66,12 +66,14 @@ describe('cluster: lease takeover', function () {
     expect(started.size).to.equal(1);
     await doomed.close();
 
-    // A live node picks them up once the lease has run out (500 ms), some 1.2 s after the fire time.
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    const survivor = newScheduler('survivor', 500);
+    // A live node picks them up once the lease has run out (500 ms after the claim). It starts only
+    // once "strict" is past its 1 s grace, so that one is missed however fast the takeover is.
+    await waitFor(() => Date.now() > due.getTime() + 1100, 10_000);
+    const survivor = newScheduler('survivor');
     survivor.registerTasks('t', tasks);
     await survivor.start();
-    expect(await waitFor(async () => (await readRuns(schema)).every((run) => !['claimed', 'running'].includes(run.status)), 5000)).to.equal(true);
+    const settled = async () => (await readRuns(schema)).every((run) => !['claimed', 'running'].includes(run.status));
+    expect(await waitFor(settled, 20_000), 'the survivor settles every run').to.equal(true);
     await survivor.shutdown();
 
     const runs = Object.fromEntries((await readRuns(schema)).map((run) => [run.job_id, run]));
@@ -86,7 +88,7 @@ describe('cluster: lease takeover', function () {
   it('does not start a run whose claim another node took over meanwhile', async () => {
     const store = new SqlJobStore({ dialect: 'postgres', connectionString: PG_URL }, { schema: schema.name });
     closing.push(() => store.close());
-    const adder = newScheduler('adder', 200);
+    const adder = newScheduler('adder');
     adder.registerTasks('t', { work() {} });
     const due = new Date(Date.now() - 10);
     await adder.addJob({ id: 'j', func: 't:work', trigger: 'date', run_date: due.toISOString(), misfire_grace_time: null });
@@ -94,7 +96,7 @@ describe('cluster: lease takeover', function () {
     const now = new Date();
     await store.acquireDueJobs(now, 10, (job) => advanceDueJob(job, now));
     // The lease lapses before "slow" gets round to starting the run; another store takes the claim.
-    await sql`select pg_sleep(0.3)`.execute(schema.db);
+    await waitFor(() => Date.now() > now.getTime() + 250, 10_000);
     const other = new SqlJobStore({ dialect: 'postgres', connectionString: PG_URL }, { schema: schema.name });
     closing.push(() => other.close());
     await other.open({ onUnreadableJob: () => {}, node: { id: 'other', hostname: 'h', pid: 2, startedAt: new Date(), leaseMs: 5000 } });

@@ -45,7 +45,7 @@ describe('cluster: wake-ups by LISTEN/NOTIFY', function () {
         body: JSON.stringify({ id, func: 'cluster:work', trigger: 'date', run_date: runDate.toISOString() }),
       });
       expect(response.status).to.equal(200);
-      expect(await waitFor(async () => (await readEffects(schema)).some((row) => row.job_id === id), 3000), `${id} ran`).to.equal(true);
+      expect(await waitFor(async () => (await readEffects(schema)).some((row) => row.job_id === id), 15_000), `${id} ran`).to.equal(true);
     };
     // A first job warms B's code paths and connections up (the figure below is the steady state).
     await add('warm-up', new Date(Date.now() + 200));
@@ -55,6 +55,9 @@ describe('cluster: wake-ups by LISTEN/NOTIFY', function () {
     expect(effect!.node_id).to.equal(b!.nodeId);
     // Lateness as the scheduler sees it: when B started the run (the task's own first database
     // connection comes after, and is not the scheduler's doing).
+    // The side effect is written before the task returns: wait for the run to be recorded as done.
+    const done = async () => (await readRuns(schema)).find((row) => row.job_id === 'soon')?.status === 'ok';
+    expect(await waitFor(done, 15_000), 'soon recorded ok').to.equal(true);
     const run = (await readRuns(schema)).find((row) => row.job_id === 'soon');
     expect(run).to.include({ node_id: b!.nodeId, status: 'ok' });
     console.log(`      lateness: run started ${run!.started_at! - runDate.getTime()} ms, task's side effect ${effect!.started_at - runDate.getTime()} ms after its run time`);

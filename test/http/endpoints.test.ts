@@ -178,7 +178,13 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
         const r = await t.call('POST', '/jobs/slow/run');
         expect(r.status).to.equal(200);
         expect(Date.now() - started).to.be.at.least(280);
-        expect(r.json).to.deep.equal(before);
+        // The job as before, its last_run now the manual run that just finished.
+        expect({ ...r.json, last_run: undefined }).to.deep.equal({ ...before, last_run: undefined });
+        expect(r.json.last_run).to.include({ status: 'ok' });
+        const runs = (await t.call('GET', '/jobs/slow/runs')).json;
+        expect(runs).to.have.length(1);
+        expect(runs[0]).to.include({ trigger: 'manual', status: 'ok' });
+        expect(runs[0].duration_ms).to.be.at.least(280);
       });
 
       it('answers 500 with the task\'s own message when the run fails', async () => {

@@ -31,7 +31,7 @@ async function dispatcher() {
     await runLog.flush();
     return (await store.runHistory.getRuns(jobId, { limit: 10 })).map((run) => [run.scheduledRunTime, run.status]);
   };
-  return { clock, tasks, subject, seen, history, kinds: () => seen.map((event) => event.kind) };
+  return { clock, store, tasks, subject, seen, history, kinds: () => seen.map((event) => event.kind) };
 }
 
 describe('dispatcher', () => {
@@ -61,11 +61,13 @@ describe('dispatcher', () => {
     expect(await d.history('j')).to.deep.equal([[at(10), 'skipped_max_instances'], [at(0), 'ok']]);
   });
 
-  it('runs a job now with runNow, returning what the task returned, outside the run history', async () => {
+  it('runs a job now with runNow, returning what the task returned, recorded in the run history as manual', async () => {
     const d = await dispatcher();
     d.tasks.register('tasks', { tick: () => 42 });
     expect(await d.subject.runNow('default', intervalJob('j', null))).to.equal(42);
     expect(d.kinds()).to.deep.equal(['job_submitted', 'job_executed']);
-    expect(await d.history('j')).to.deep.equal([]);
+    expect(await d.history('j')).to.deep.equal([[d.clock.now(), 'ok']]);
+    const [run] = await d.store.runHistory.getRuns('j');
+    expect(run).to.include({ trigger: 'manual', durationMs: 0 });
   });
 });

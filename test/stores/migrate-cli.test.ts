@@ -23,7 +23,7 @@ describe('npm run migrate (src/server/migrate.ts)', function () {
     try {
       const env = { SCHEDULER_STORE: `sqlite:${join(dir, 'jobs.sqlite')}`, SCHEDULER_JOBSTORES: 'scratch=memory:' };
       const first = await migrate(env);
-      expect(first).to.match(/^default \(sqlite:.*\): applied 0001_jobs, 0002_runs_and_nodes$/m);
+      expect(first).to.match(/^default \(sqlite:.*\): applied 0001_jobs, 0002_runs_and_nodes, 0003_manual_runs$/m);
       expect(first).to.match(/^scratch \(memory:\): nothing to migrate$/m);
       expect(await migrate(env)).to.match(/^default \(sqlite:.*\): up to date$/m);
     } finally {

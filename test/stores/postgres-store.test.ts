@@ -40,7 +40,7 @@ describe('SqlJobStore on PostgreSQL, several stores at once', function () {
     try {
       await Promise.all(opening.map((store) => store.open({ onUnreadableJob: () => {} })));
       const applied = await Promise.all(opening.map((store) => (store as SqlJobStore).appliedMigrations()));
-      expect(applied.flat()).to.deep.equal(['0001_jobs', '0002_runs_and_nodes']);
+      expect(applied.flat()).to.deep.equal(['0001_jobs', '0002_runs_and_nodes', '0003_manual_runs']);
       await opening[0]!.addJob(intervalJob('a', at(1)));
       expect((await opening[5]!.lookupJob('a'))?.id).to.equal('a');
     } finally {

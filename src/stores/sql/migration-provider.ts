@@ -1,6 +1,7 @@
 import type { Kysely, Migration, MigrationProvider } from 'kysely';
 import * as jobs0001 from '../../../migrations/0001_jobs.js';
 import * as runsAndNodes0002 from '../../../migrations/0002_runs_and_nodes.js';
+import * as manualRuns0003 from '../../../migrations/0003_manual_runs.js';
 import type { StoreDialect, StoreNames } from './schema.js';
 
 /** A migration file of `migrations/`: Kysely's `up`/`down`, plus the store's table names and dialect. */
@@ -17,6 +18,7 @@ export interface StoreMigration {
 const MIGRATIONS: Readonly<Record<string, StoreMigration>> = {
   '0001_jobs': jobs0001,
   '0002_runs_and_nodes': runsAndNodes0002,
+  '0003_manual_runs': manualRuns0003,
 };
 
 /**

@@ -250,7 +250,7 @@ export class PostgresCoordination implements ClusterCoordination {
             sql<string | null>`v.job_state::jsonb`.as('job_state'),
           ]),
       )
-      .onConflict((conflict) => conflict.columns(['job_id', 'scheduled_run_time']).doNothing())
+      .onConflict((conflict) => conflict.columns(['job_id', 'scheduled_run_time', 'manual_run_id']).doNothing())
       .returning(['job_id', 'scheduled_run_time'])
       .execute();
     return new Set(inserted.map((row) => runKey(row.job_id, row.scheduled_run_time)));

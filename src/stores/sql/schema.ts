@@ -33,12 +33,14 @@ export interface JobclockDatabase {
 
 /**
  * A row of `<prefix>runs`: one run of a job at one scheduled time, unique on
- * `(job_id, scheduled_run_time)`. Times are epoch milliseconds.
+ * `(job_id, scheduled_run_time, manual_run_id)`. Times are epoch milliseconds.
  */
 export interface RunsTable {
   readonly id: Generated<number>;
   readonly job_id: string;
   readonly scheduled_run_time: number;
+  /** '' for a scheduled run; a UUID for a manual one (`runJob`), so it has a key of its own. */
+  readonly manual_run_id: ColumnType<string, string | undefined, string>;
   readonly node_id: string;
   readonly claim_id: string | null;
   /** A `RunStatus` (src/stores/run-history.ts). */

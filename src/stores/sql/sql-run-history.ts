@@ -3,10 +3,10 @@ import { FINAL_RUN_STATUSES, type RunHistory, type RunRecord, type RunRetention,
 import type { DialectStatements } from './dialect-statements.js';
 import type { JobclockDatabase, RunsTable } from './schema.js';
 
-/** Records per INSERT: 8 parameters each stays far below either database's parameter limit. */
+/** Records per INSERT: 9 parameters each stays far below either database's parameter limit. */
 const RECORD_BATCH = 500;
 
-const RUN_COLUMNS = ['job_id', 'scheduled_run_time', 'node_id', 'status', 'started_at', 'finished_at', 'error_message', 'duration_ms'] as const;
+const RUN_COLUMNS = ['job_id', 'scheduled_run_time', 'manual_run_id', 'node_id', 'status', 'started_at', 'finished_at', 'error_message', 'duration_ms'] as const;
 
 type RunRow = Pick<Selectable<RunsTable>, (typeof RUN_COLUMNS)[number]>;
 
@@ -32,7 +32,7 @@ export class SqlRunHistory implements RunHistory {
         .insertInto('runs')
         .values(rows)
         .onConflict((conflict) =>
-          conflict.columns(['job_id', 'scheduled_run_time']).doUpdateSet((eb) => ({
+          conflict.columns(['job_id', 'scheduled_run_time', 'manual_run_id']).doUpdateSet((eb) => ({
             node_id: eb.ref('excluded.node_id'),
             status: eb.ref('excluded.status'),
             started_at: eb.ref('excluded.started_at'),
@@ -54,6 +54,7 @@ export class SqlRunHistory implements RunHistory {
       .select(RUN_COLUMNS)
       .where('job_id', '=', jobId)
       .orderBy('scheduled_run_time', 'desc')
+      .orderBy('id', 'desc')
       .limit(Math.max(0, Math.floor(options.limit ?? 20)))
       .execute();
     return rows.map(runOfRow);
@@ -116,6 +117,7 @@ function rowOfRun(run: RunRecord) {
   return {
     job_id: run.jobId,
     scheduled_run_time: run.scheduledRunTime.getTime(),
+    manual_run_id: run.manualRunId ?? '',
     node_id: run.nodeId,
     status: run.status,
     started_at: run.startedAt?.getTime() ?? null,
@@ -131,6 +133,8 @@ export function runOfRow(row: RunRow): RunRecord {
   return {
     jobId: row.job_id,
     scheduledRunTime: new Date(Number(row.scheduled_run_time)),
+    trigger: row.manual_run_id === '' ? 'scheduled' : 'manual',
+    manualRunId: row.manual_run_id === '' ? null : row.manual_run_id,
     nodeId: row.node_id,
     status: row.status as RunStatus,
     startedAt: date(row.started_at),

@@ -12,6 +12,7 @@ import { REPO_ROOT, readmeBlocks, type FencedBlock } from './readme-blocks.js';
 //
 // Rules for the other lines of those blocks, so that a new kind of line fails here until it has one:
 // - `npm install`, `npm test`: not run (the environment is installed; this test runs inside npm test).
+// - `npm install <package>…`: not run (a user adding jobclock or a driver to their own app).
 // - `[VAR=value …] npm start`: in a block with curl lines, that block's server is started with those
 //   variables, except HOST and PORT (127.0.0.1 and a free port) and SCHEDULER_STORE (a temp SQLite
 //   file: the examples' stores are illustrations). A curl block with no such line gets the plain
@@ -63,7 +64,8 @@ function classify(command: string): Line[] {
       const env = Object.fromEntries(start[1]!.trim().split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
       return { kind: 'start', text, env };
     }
-    if (/^npm (install|test)$/.test(text)) return { kind: 'skip', text };
+    // `npm install <package>` is a user adding jobclock (or a driver) to their own app: nothing to run here.
+    if (/^npm (install|test)$/.test(text) || /^npm install(\s+[\w@./-]+)+$/.test(text)) return { kind: 'skip', text };
     return { kind: 'unknown', text };
   });
 }

@@ -45,6 +45,10 @@ export interface JobExecutionEvent {
   readonly retval?: unknown;
   /** What the task threw (`job_error`). */
   readonly exception?: Error;
+  /** `job_missed` for a span of runs: how many (null when not countable, as for cron); `scheduledRunTime` is the last. */
+  readonly missedRuns?: number | null;
+  /** `job_missed` for a span of runs: the first one missed. */
+  readonly firstScheduledRunTime?: Date;
 }
 
 export interface JobUnreadableEvent {

@@ -22,6 +22,8 @@ export interface WakeLoopParts {
   readonly dispatch: (jobstore: string, acquired: AcquiredJob) => void;
   /** Called at the start of every pass (run-history trimming rides on it). */
   readonly onPass?: () => void;
+  /** Jobs of a store still running a batch of their backlog: left out of the pass (the dispatcher's). */
+  readonly catchingUp?: (jobstore: string) => ReadonlySet<string>;
 }
 
 /**
@@ -54,6 +56,14 @@ export class WakeLoop {
     this.processing = this.processUntilIdle().finally(() => {
       this.processing = null;
     });
+  }
+
+  /**
+   * Wakes up on the next turn of the event loop (a catch-up batch has run): a backlog's batches then
+   * take turns with requests and timers instead of chaining on microtasks.
+   */
+  wakeUpSoon(): void {
+    setImmediate(() => this.wakeUp());
   }
 
   /** Wakes up only if something is due at `at` (epoch ms) before the loop would wake anyway. */
@@ -106,12 +116,14 @@ export class WakeLoop {
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;
       const now = clock.now();
+      // Read afresh for each query: dispatching a job with a backlog adds it.
+      const catchingUp = () => this.parts.catchingUp?.(alias);
       for (;;) {
-        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now));
+        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now), catchingUp());
         for (const item of acquired) dispatch(alias, item);
         if (acquired.length < batchSize || !active()) break;
       }
-      const storeNext = await store.getNextRunTime();
+      const storeNext = await store.getNextRunTime(catchingUp());
       if (storeNext && (nextWake === null || storeNext.getTime() < nextWake)) nextWake = storeNext.getTime();
     }
     return nextWake;

@@ -16,6 +16,7 @@ export { createTrigger, triggerKinds } from './triggers/trigger-registry.js';
 export { DateTrigger } from './triggers/date-trigger.js';
 export { IntervalTrigger } from './triggers/interval-trigger.js';
 export { CronTrigger } from './triggers/cron/cron-trigger.js';
+export { fireTimeAtOrAfter, lastFireTimeAtOrBefore, countFireTimes, CatchUpLimitError } from './triggers/catch-up.js';
 
 export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity } from './stores/job-store.js';
 export type { RunHistory, RunRecord, RunRetention, RunStatus } from './stores/run-history.js';

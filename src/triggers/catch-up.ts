@@ -1,83 +1,128 @@
-import { DateTrigger } from './date-trigger.js';
-import { IntervalTrigger } from './interval-trigger.js';
+import { JobclockError } from '../errors.js';
 import type { Trigger } from './trigger.js';
 
-/**
- * Jumps through a trigger's fire times without walking them, for a job whose next run time is far
- * in the past: an interval is arithmetic (O(1)); any other trigger is searched by bisection over
- * `getNextFireTime` (O(log n) calls), which needs its fire times to be absolute — `getNextFireTime(t - 1ms, t)`
- * is the first fire time at or after `t`, as for cron.
+/*
+ * Catch-up: answering questions about a backlog of missed fire times (a job whose next run time is
+ * in 1971 while now is 2026) without materialising it. Each function takes `current`, a fire time of
+ * the job (its stored next run time), and means the sequence that starts with `current` and goes on
+ * with the trigger's schedule after it: what repeated getNextFireTime calls would give.
  *
- * "The sequence containing `current`" matters for intervals: a job's stored next run time need not
- * lie on the grid from `start_date` (REST lets `next_run_time` be set), and later fire times follow
- * it every interval.
+ * Jitter: the answers are on the un-jittered schedule. `current` may itself be a jittered fire time
+ * (it still counts as the sequence's first), but no time these functions return has jitter added;
+ * the scheduler applies it once, when it asks getNextFireTime for the run after the catch-up.
+ *
+ * Interval and date triggers answer each question in O(1), cron finds a fire time at or after a time
+ * with one search and the last one before now by binary search over time (O(log n)). A third-party
+ * trigger without the optional `Trigger` methods is walked with getNextFireTime, at most
+ * CATCH_UP_STEP_LIMIT steps.
+ */
+
+/** How many getNextFireTime steps a walk of a third-party trigger may take before giving up. */
+export const CATCH_UP_STEP_LIMIT = 100_000;
+
+/** How many fire times countFireTimes walks (cron, third-party triggers) before answering null. */
+export const COUNT_STEP_LIMIT = 10_000;
+
+/** A third-party trigger without the catch-up methods has more fire times to walk than CATCH_UP_STEP_LIMIT. */
+export class CatchUpLimitError extends JobclockError {
+  constructor(readonly trigger: string) {
+    super(`Catching up ${trigger} takes more than ${CATCH_UP_STEP_LIMIT} steps; implement Trigger.getFireTimeAtOrAfter`);
+  }
+}
+
+/**
+ * The first fire time ≥ `time` of the sequence that contains `current` (a fire time of the job,
+ * ≤ `time`), or null when the trigger is finished by then (end_date passed, a date trigger that
+ * fired). `current` itself when `time` is not after it. `now` is passed to getNextFireTime when the
+ * trigger has to be walked.
  *
  * @example
- * const trigger = new IntervalTrigger({ seconds: 1, start_date: '1971-01-01T00:00:00Z' })
- * fireTimeAtOrAfter(trigger, new Date('1971-01-01T00:00:00Z'), new Date('2030-01-01T00:00:00.500Z'), now) // 2030-01-01T00:00:01Z
+ * const every = new IntervalTrigger({ seconds: 0.001, start_date: '1971-01-01T00:00:00Z' })
+ * fireTimeAtOrAfter(every, new Date('1971-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00.0005Z'), now)
+ * // 2026-01-01T00:00:00.001Z, in O(1)
  */
 export function fireTimeAtOrAfter(trigger: Trigger, current: Date, time: Date, now: Date): Date | null {
-  if (current.getTime() >= time.getTime()) return current;
-  if (trigger instanceof IntervalTrigger) {
-    const steps = Math.ceil((time.getTime() - current.getTime()) / trigger.intervalMs);
-    // The fire time after the one before: the trigger applies its end date and jitter itself.
-    return trigger.getNextFireTime(new Date(current.getTime() + (steps - 1) * trigger.intervalMs), now);
+  if (trigger.getFireTimeAtOrAfter) return trigger.getFireTimeAtOrAfter(current, time, now);
+  let fire: Date | null = current;
+  for (let steps = 0; fire !== null && fire.getTime() < time.getTime(); steps += 1) {
+    if (steps === CATCH_UP_STEP_LIMIT) throw new CatchUpLimitError(trigger.toString());
+    fire = trigger.getNextFireTime(fire, now);
   }
-  if (trigger instanceof DateTrigger) return null;
-  const found = firstAtOrAfter(trigger, time.getTime());
-  return found !== null && found.getTime() > current.getTime() ? found : null;
+  return fire;
 }
 
 /**
- * The last fire time at or before `now` of the sequence containing `current` (itself ≤ now): what a
- * coalesced backlog runs once.
+ * The last fire time ≤ `now` of the sequence that contains `current` (≤ `now`): the one run a
+ * coalescing job makes for its whole backlog. `current` when nothing later is due.
  *
  * @example
- * lastFireTimeAtOrBefore(everySecond, new Date('1971-01-01T00:00:00Z'), new Date('2030-01-01T00:00:00.500Z')) // 2030-01-01T00:00:00Z
+ * const cron = new CronTrigger({ second: '*' })
+ * lastFireTimeAtOrBefore(cron, new Date('1971-01-01T00:00:00Z'), new Date('2026-01-01T12:00:00.500Z'))
+ * // 2026-01-01T12:00:00Z, by binary search
  */
 export function lastFireTimeAtOrBefore(trigger: Trigger, current: Date, now: Date): Date {
-  const limit = now.getTime();
-  if (current.getTime() >= limit) return current;
-  if (trigger instanceof IntervalTrigger) {
-    const end = trigger.endDate === null ? limit : Math.min(limit, trigger.endDate.getTime());
-    const steps = Math.max(0, Math.floor((end - current.getTime()) / trigger.intervalMs));
-    return new Date(current.getTime() + steps * trigger.intervalMs);
+  if (trigger.getLastFireTimeAtOrBefore) return trigger.getLastFireTimeAtOrBefore(current, now);
+  if (now.getTime() <= current.getTime()) return current;
+  const atOrAfter = trigger.getFireTimeAtOrAfter?.bind(trigger);
+  if (atOrAfter) return new Date(searchLast((ms) => atOrAfter(current, new Date(ms), now)?.getTime() ?? null, current, now));
+  let fire = current;
+  for (let steps = 0; ; steps += 1) {
+    if (steps === CATCH_UP_STEP_LIMIT) throw new CatchUpLimitError(trigger.toString());
+    const next = trigger.getNextFireTime(fire, now);
+    if (next === null || next.getTime() > now.getTime() || next.getTime() <= fire.getTime()) return fire;
+    fire = next;
   }
-  if (trigger instanceof DateTrigger) return current;
-  // Bisection: every step either halves [low, high] or moves `low` past a fire time found ≤ now.
-  let best = current;
-  let low = current.getTime() + 1;
-  let high = limit;
-  while (low <= high) {
-    const middle = Math.floor((low + high) / 2);
-    const found = firstAtOrAfter(trigger, middle);
-    if (found !== null && found.getTime() <= limit && found.getTime() > best.getTime()) {
-      best = found;
-      low = found.getTime() + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return best;
 }
 
 /**
- * How many fire times of the sequence containing `current` lie in [current, before): exact for
- * interval and date triggers, null when only walking could tell (cron).
+ * How many fire times of the sequence that contains `current` lie in [current, before), `current`
+ * included: exact and O(1) for interval and date triggers; for cron (and third-party triggers) exact
+ * when at most COUNT_STEP_LIMIT fire times are counted, else null (report a time range instead).
  *
  * @example
- * countFireTimes(everySecond, new Date('1971-01-01T00:00:00Z'), new Date('1971-01-01T00:01:00Z')) // 60
+ * const every5 = new IntervalTrigger({ minutes: 5, start_date: '2030-01-01T00:00:00Z' })
+ * countFireTimes(every5, new Date('2030-01-01T00:00:00Z'), new Date('2030-01-01T01:00:00Z')) // 12
  */
 export function countFireTimes(trigger: Trigger, current: Date, before: Date): number | null {
-  const span = before.getTime() - current.getTime();
-  if (span <= 0) return 0;
-  if (trigger instanceof DateTrigger) return 1;
-  if (!(trigger instanceof IntervalTrigger)) return null;
-  const end = trigger.endDate === null ? before.getTime() : Math.min(before.getTime(), trigger.endDate.getTime() + 1);
-  return Math.max(0, Math.ceil((end - current.getTime()) / trigger.intervalMs));
+  if (trigger.countFireTimes) return trigger.countFireTimes(current, before);
+  let count = 0;
+  let fire: Date | null = current;
+  while (fire !== null && fire.getTime() < before.getTime()) {
+    if (count === COUNT_STEP_LIMIT) return null;
+    count += 1;
+    const after: Date = new Date(fire.getTime() + 1);
+    const next: Date | null = trigger.getFireTimeAtOrAfter
+      ? trigger.getFireTimeAtOrAfter(current, after, before)
+      : trigger.getNextFireTime(fire, before);
+    fire = next !== null && next.getTime() > fire.getTime() ? next : null;
+  }
+  return count;
 }
 
-/** The first fire time at or after `time` (epoch ms) of a trigger with absolute fire times. */
-function firstAtOrAfter(trigger: Trigger, time: number): Date | null {
-  return trigger.getNextFireTime(new Date(time - 1), new Date(time));
+/**
+ * The last fire time ≤ now by search over time with getFireTimeAtOrAfter (which is monotonic in
+ * its time): gallop back from now to bracket it, then bisect. About 2·log2(backlog in ms) searches.
+ */
+function searchLast(at: (ms: number) => number | null, current: Date, now: Date): number {
+  const nowMs = now.getTime();
+  // Invariant: `lo` is a fire time ≤ now (current counts as one); no fire time lies in [hi, now].
+  let lo = current.getTime();
+  let hi = nowMs + 1;
+  for (let width = 1000; ; width *= 2) {
+    const probe = nowMs + 1 - width;
+    if (probe <= lo) break;
+    const fire = at(probe);
+    if (fire !== null && fire <= nowMs) {
+      lo = fire;
+      break;
+    }
+    hi = probe;
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const fire = at(mid);
+    if (fire !== null && fire < hi) lo = fire;
+    else hi = mid;
+  }
+  return lo;
 }

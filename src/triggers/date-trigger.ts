@@ -49,6 +49,19 @@ export class DateTrigger implements Trigger {
     return previousFireTime === null ? applyJitter(this.runDate, this.jitter, this.random) : null;
   }
 
+  /** Catch-up (see catch-up.ts): a date trigger's sequence is its one fire time. */
+  getFireTimeAtOrAfter(current: Date, time: Date, _now: Date): Date | null {
+    return time.getTime() <= current.getTime() ? current : null;
+  }
+
+  getLastFireTimeAtOrBefore(current: Date, _now: Date): Date {
+    return current;
+  }
+
+  countFireTimes(current: Date, before: Date): number {
+    return current.getTime() < before.getTime() ? 1 : 0;
+  }
+
   toJSON(): TriggerJSON {
     return {
       trigger: 'date',

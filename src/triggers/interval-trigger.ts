@@ -1,21 +1,25 @@
 import { ValidationError } from '../errors.js';
-import { describe, LATEST_DATE_MS, parseOptionalDate, rejectUnknownOptions, requireOrderedDates, type DateInput } from './dates.js';
-import { applyJitter, parseJitter, type RandomSource } from './jitter.js';
-import { formatInZone, requireTimezone } from './timezone.js';
+import { describe, LATEST_DATE_MS, rejectUnknownOptions, type DateInput } from './dates.js';
+import { jitterMicros, parseJitter, type RandomSource } from './jitter.js';
+import {
+  ceilDiv, dateToMicros, floorDiv, formatMicrosInZone, microsToDate, parseDateOptionMicros, timedeltaMicros, timedeltaSeconds,
+  type TimedeltaUnit,
+} from './microseconds.js';
+import { requireTimezone } from './timezone.js';
 import type { Trigger, TriggerContext, TriggerFactory, TriggerJSON } from './trigger.js';
 
-/** The units an interval is given in, with their length in milliseconds. */
-const MAX_INTERVAL_MS = 1000 * 366 * 86_400_000;
-const UNITS = { weeks: 604_800_000, days: 86_400_000, hours: 3_600_000, minutes: 60_000, seconds: 1000 } as const;
-type IntervalUnit = keyof typeof UNITS;
-const UNIT_NAMES = Object.keys(UNITS) as IntervalUnit[];
+/** The longest interval accepted, in µs: 1000 years. */
+const MAX_INTERVAL_MICROS = 1000n * 366n * 86_400_000_000n;
+const UNIT_NAMES: readonly TimedeltaUnit[] = ['weeks', 'days', 'hours', 'minutes', 'seconds'];
+/** The last µs jobclock represents (Python's `datetime.max` is 9999-12-31 23:59:59.999999). */
+const LATEST_MICROS = BigInt(LATEST_DATE_MS) * 1000n + 999n;
 
 /** APScheduler 3's `IntervalTrigger` options. */
 export type IntervalTriggerOptions = {
   /** Non-negative; fractions allowed. All zero means one second, as in APScheduler. */
-  readonly [unit in IntervalUnit]?: number | null;
+  readonly [unit in TimedeltaUnit]?: number | null;
 } & {
-  /** The first fire time (later ones follow every interval); defaults to now + interval. */
+  /** The first fire time (later ones follow every interval); defaults to now + interval. Microseconds in a string are kept. */
   readonly start_date?: DateInput | null;
   /** Latest possible fire time (inclusive). */
   readonly end_date?: DateInput | null;
@@ -31,6 +35,14 @@ const OPTION_KEYS: readonly string[] = [...UNIT_NAMES, 'start_date', 'end_date',
  * absolute time, so a 24-hour interval stays 24 hours apart across a DST change (as APScheduler 3
  * with pytz's `normalize`); use a cron trigger for "every day at 09:00".
  *
+ * The k-th fire time is `start_date + k × interval` computed in integer microseconds, as Python's
+ * `datetime + timedelta` does, never by adding floats: `seconds: 0.3` does not drift after a million
+ * runs. A fire time is handed out as the millisecond its µs instant lies in (rounded down, see
+ * `microsToDate`); from that millisecond the trigger recovers k exactly. The schedule is anchored on
+ * `start_date`: a previous fire time that is not on it (a jittered one) continues with the first
+ * scheduled time after it, so jitter delays each run without accumulating (APScheduler 3 adds each
+ * delay into the schedule). An interval under a millisecond fires at most once per millisecond.
+ *
  * @example
  * const every5 = new IntervalTrigger({ minutes: 5, start_date: '2030-01-01T00:00:00Z' })
  * every5.getNextFireTime(null, new Date('2030-01-01T00:07:00Z')) // 2030-01-01T00:10:00Z
@@ -38,21 +50,25 @@ const OPTION_KEYS: readonly string[] = [...UNIT_NAMES, 'start_date', 'end_date',
 export class IntervalTrigger implements Trigger {
   readonly kind = 'interval' as const;
   readonly timezone: string;
-  /** The interval in milliseconds (microsecond fractions kept, as Python's `timedelta`). */
+  /** The interval in whole microseconds, as Python's `timedelta` rounds it. */
+  readonly intervalMicros: bigint;
+  /** The interval in milliseconds, with its microsecond fraction (for display; the schedule uses µs). */
   readonly intervalMs: number;
+  /** `start_date` in epoch µs; `startDate` is its millisecond. */
+  readonly startMicros: bigint;
   readonly startDate: Date;
+  readonly endMicros: bigint | null;
   readonly endDate: Date | null;
   readonly jitter: number | null;
   /** The units as given (non-zero ones), so JSON shows `{ minutes: 90 }` rather than a normalised form. */
-  private readonly units: Readonly<Partial<Record<IntervalUnit, number>>>;
+  private readonly units: Readonly<Partial<Record<TimedeltaUnit, number>>>;
 
   constructor(
     options: IntervalTriggerOptions,
     context: Partial<TriggerContext> = {},
     private readonly random: RandomSource = Math.random,
   ) {
-    const units: Partial<Record<IntervalUnit, number>> = {};
-    let length = 0;
+    const units: Partial<Record<TimedeltaUnit, number>> = {};
     for (const unit of UNIT_NAMES) {
       const value: unknown = options[unit];
       if (value === undefined || value === null) continue;
@@ -60,46 +76,110 @@ export class IntervalTrigger implements Trigger {
         throw new ValidationError(`${unit} must be a non-negative number, got ${describe(value)}`);
       }
       if (value > 0) units[unit] = value;
-      length += value * UNITS[unit];
     }
-    // timedelta keeps microseconds; APScheduler replaces a zero interval by one second.
-    length = Math.round(length * 1000) / 1000;
-    if (length > MAX_INTERVAL_MS) {
+    const micros = timedeltaMicros(units);
+    if (micros > MAX_INTERVAL_MICROS) {
       throw new ValidationError(`The interval must be at most 1000 years, got ${describe(options.weeks ?? options.days ?? options.hours ?? options.minutes ?? options.seconds)}`);
     }
-    this.intervalMs = length > 0 ? length : 1000;
-    this.units = length > 0 ? units : { seconds: 1 };
+    // APScheduler replaces an interval that rounds to zero microseconds by one second.
+    this.intervalMicros = micros > 0n ? micros : 1_000_000n;
+    this.intervalMs = Number(this.intervalMicros) / 1000;
+    this.units = micros > 0n ? units : { seconds: 1 };
     this.timezone = requireTimezone(options.timezone ?? context.timezone ?? 'UTC');
-    this.startDate = parseOptionalDate(options.start_date, 'start_date', this.timezone)
-      ?? new Date((context.now ?? new Date()).getTime() + this.intervalMs);
-    this.endDate = parseOptionalDate(options.end_date, 'end_date', this.timezone);
-    requireOrderedDates(this.startDate, this.endDate, this.timezone);
+    this.startMicros = options.start_date === undefined || options.start_date === null
+      ? dateToMicros(context.now ?? new Date()) + this.intervalMicros
+      : parseDateOptionMicros(options.start_date, 'start_date', this.timezone);
+    this.startDate = microsToDate(this.startMicros);
+    this.endMicros = options.end_date === undefined || options.end_date === null
+      ? null
+      : parseDateOptionMicros(options.end_date, 'end_date', this.timezone);
+    this.endDate = this.endMicros === null ? null : microsToDate(this.endMicros);
+    if (this.endMicros !== null && this.endMicros < this.startMicros) {
+      throw new ValidationError(
+        `end_date (${formatMicrosInZone(this.endMicros, this.timezone)}) is before start_date (${formatMicrosInZone(this.startMicros, this.timezone)})`,
+      );
+    }
     this.jitter = parseJitter(options.jitter);
   }
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
-    const start = this.startDate.getTime();
-    let next: number;
+    let next: bigint;
     if (previousFireTime) {
-      next = previousFireTime.getTime() + this.intervalMs;
-    } else if (start > now.getTime()) {
-      next = start;
+      next = this.scheduledAtOrAfter(previousFireTime.getTime() + 1);
+    } else if (this.startMicros > dateToMicros(now)) {
+      next = this.startMicros;
     } else {
-      // The first whole interval at or after now, counted from the start.
-      next = start + this.intervalMs * Math.ceil((now.getTime() - start) / this.intervalMs);
+      // APScheduler's own float division, so the interval number (and any rounding of it) is its.
+      const elapsed = timedeltaSeconds(dateToMicros(now) - this.startMicros);
+      next = this.startMicros + this.intervalMicros * BigInt(Math.ceil(elapsed / timedeltaSeconds(this.intervalMicros)));
     }
-    // Past the last representable date (year 9999) the trigger is finished.
-    if (next > LATEST_DATE_MS) return null;
-    const fireTime = applyJitter(new Date(next), this.jitter, this.random);
-    return this.endDate && fireTime > this.endDate ? null : fireTime;
+    next += jitterMicros(this.jitter, this.random);
+    return this.withinSchedule(next) ? microsToDate(next) : null;
+  }
+
+  /**
+   * Catch-up (see catch-up.ts): the first scheduled time at or after `time`, or `current` itself
+   * when `time` is not after it. O(1).
+   */
+  getFireTimeAtOrAfter(current: Date, time: Date, _now: Date): Date | null {
+    if (time.getTime() <= current.getTime()) return current;
+    const next = this.scheduledAtOrAfter(time.getTime());
+    return this.withinSchedule(next) ? microsToDate(next) : null;
+  }
+
+  /** Catch-up: the last scheduled time ≤ `now` (and ≤ end_date), or `current` when none is after it. O(1). */
+  getLastFireTimeAtOrBefore(current: Date, now: Date): Date {
+    const last = this.lastScheduledAtOrBefore(now.getTime());
+    return last !== null && last > current.getTime() ? new Date(last) : current;
+  }
+
+  /** Catch-up: how many fire times lie in [current, before): `current` and the scheduled ones after it. O(1). */
+  countFireTimes(current: Date, before: Date): number {
+    if (before.getTime() <= current.getTime()) return 0;
+    return 1 + this.scheduledMillisIn(current.getTime() + 1, before.getTime() - 1);
+  }
+
+  /**
+   * The first scheduled µs instant whose millisecond is ≥ `ms`: k = ⌈(ms·1000 − start) / interval⌉,
+   * never before the start.
+   */
+  private scheduledAtOrAfter(ms: number): bigint {
+    const k = ceilDiv(BigInt(ms) * 1000n - this.startMicros, this.intervalMicros);
+    return this.startMicros + this.intervalMicros * (k > 0n ? k : 0n);
+  }
+
+  /** The last scheduled instant whose millisecond is ≤ `ms`, within end_date, as that millisecond. */
+  private lastScheduledAtOrBefore(ms: number): number | null {
+    let limit = BigInt(ms) * 1000n + 999n;
+    if (this.endMicros !== null && this.endMicros < limit) limit = this.endMicros;
+    if (limit > LATEST_MICROS) limit = LATEST_MICROS;
+    if (limit < this.startMicros) return null;
+    const k = floorDiv(limit - this.startMicros, this.intervalMicros);
+    return microsToDate(this.startMicros + this.intervalMicros * k).getTime();
+  }
+
+  /** How many distinct milliseconds in [fromMs, toMs] hold a scheduled instant (within end_date). */
+  private scheduledMillisIn(fromMs: number, toMs: number): number {
+    const last = this.lastScheduledAtOrBefore(toMs);
+    if (last === null || last < fromMs) return 0;
+    const first = microsToDate(this.scheduledAtOrAfter(fromMs)).getTime();
+    if (first > last) return 0;
+    if (this.intervalMicros < 1000n) return last - first + 1; // a gap under 1 ms: every millisecond holds one
+    const firstK = ceilDiv(BigInt(first) * 1000n - this.startMicros, this.intervalMicros);
+    const lastK = floorDiv(BigInt(last) * 1000n + 999n - this.startMicros, this.intervalMicros);
+    return Number(lastK - firstK) + 1;
+  }
+
+  private withinSchedule(micros: bigint): boolean {
+    return micros <= LATEST_MICROS && (this.endMicros === null || micros <= this.endMicros);
   }
 
   toJSON(): TriggerJSON {
     return {
       trigger: 'interval',
       ...this.units,
-      start_date: formatInZone(this.startDate, this.timezone),
-      ...(this.endDate ? { end_date: formatInZone(this.endDate, this.timezone) } : {}),
+      start_date: formatMicrosInZone(this.startMicros, this.timezone),
+      ...(this.endMicros === null ? {} : { end_date: formatMicrosInZone(this.endMicros, this.timezone) }),
       timezone: this.timezone,
       ...(this.jitter === null ? {} : { jitter: this.jitter }),
     };
@@ -107,14 +187,15 @@ export class IntervalTrigger implements Trigger {
 
   /** APScheduler's `str()`, Python's `timedelta` form: `interval[0:05:00]`, `interval[1 day, 2:00:00]`. */
   toString(): string {
-    const days = Math.floor(this.intervalMs / UNITS.days);
-    const rest = this.intervalMs - days * UNITS.days;
-    const hours = Math.floor(rest / UNITS.hours);
-    const minutes = Math.floor((rest % UNITS.hours) / UNITS.minutes);
-    const seconds = Math.floor((rest % UNITS.minutes) / 1000);
-    const micros = Math.round((rest % 1000) * 1000);
+    const total = this.intervalMicros;
+    const days = total / 86_400_000_000n;
+    const rest = total % 86_400_000_000n;
+    const hours = rest / 3_600_000_000n;
+    const minutes = (rest % 3_600_000_000n) / 60_000_000n;
+    const seconds = (rest % 60_000_000n) / 1_000_000n;
+    const micros = rest % 1_000_000n;
     const clock = `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}${micros ? `.${String(micros).padStart(6, '0')}` : ''}`;
-    return `interval[${days ? `${days} day${days === 1 ? '' : 's'}, ` : ''}${clock}]`;
+    return `interval[${days ? `${days} day${days === 1n ? '' : 's'}, ` : ''}${clock}]`;
   }
 }
 

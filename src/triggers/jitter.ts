@@ -1,5 +1,6 @@
 import { ValidationError } from '../errors.js';
 import { describe, LATEST_DATE_MS } from './dates.js';
+import { timedeltaMicros } from './microseconds.js';
 
 /** A year: more jitter than that is a mistake, not a spread. */
 const MAX_JITTER_SECONDS = 366 * 86_400;
@@ -33,4 +34,15 @@ export function parseJitter(value: unknown): number | null {
 export function applyJitter(fireTime: Date, jitter: number | null, random: RandomSource): Date {
   if (!jitter) return fireTime;
   return new Date(Math.min(fireTime.getTime() + random() * jitter * 1000, LATEST_DATE_MS));
+}
+
+/**
+ * A jitter delay in whole microseconds, as APScheduler 3's `timedelta(seconds=random.uniform(0, jitter))`:
+ * for triggers that compute in µs (interval). No jitter gives 0.
+ *
+ * @example
+ * jitterMicros(10, () => 0.5) // 5000000n
+ */
+export function jitterMicros(jitter: number | null, random: RandomSource): bigint {
+  return jitter ? timedeltaMicros({ seconds: random() * jitter }) : 0n;
 }

@@ -12,6 +12,17 @@ export interface Trigger {
   /** The IANA zone the trigger computes wall-clock times in. */
   readonly timezone: string;
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null;
+  /*
+   * Optional catch-up fast paths, used through the functions of catch-up.ts (which fall back to
+   * walking getNextFireTime when a trigger lacks them). `current` is a fire time of the job; the
+   * sequence meant is `current` followed by the trigger's un-jittered schedule after it.
+   */
+  /** The first fire time ≥ `time` of the sequence containing `current` (≤ `time`), or null when finished. */
+  getFireTimeAtOrAfter?(current: Date, time: Date, now: Date): Date | null;
+  /** The last fire time ≤ `now` of the sequence containing `current` (≤ `now`). */
+  getLastFireTimeAtOrBefore?(current: Date, now: Date): Date;
+  /** How many fire times of that sequence lie in [current, before), or null when too costly to count. */
+  countFireTimes?(current: Date, before: Date): number | null;
   /**
    * Plain JSON: `{ trigger: kind, …fields }` with only non-default fields, cron fields as their
    * string expressions, dates as ISO 8601 with offset. Fed back to {@link createTrigger} it gives an

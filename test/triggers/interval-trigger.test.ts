@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { IntervalTrigger, intervalTriggerFactory } from '../../src/triggers/interval-trigger.js';
+import { timedeltaMicros } from '../../src/triggers/microseconds.js';
 import { fireTimes } from './fixture-replay.js';
 
 const now = new Date('2030-01-01T12:00:00Z');
@@ -64,6 +65,25 @@ describe('IntervalTrigger', () => {
     expect(iso(make(0.25).getNextFireTime(null, now))).to.equal('2030-01-01T12:00:02.500Z');
     expect(iso(make(0.4).getNextFireTime(now, now))).to.equal('2030-01-01T12:01:04.000Z');
     expect(make(0.6).getNextFireTime(now, now)).to.equal(null);
+  });
+
+  it('keeps microseconds: k-th fire time = start + k × interval in µs, exposed as its millisecond (rounded down)', () => {
+    const trigger = intervalTriggerFactory.create({ seconds: 0.3, start_date: '2030-01-01T00:00:00.000900Z' }, context);
+    expect(trigger.toJSON().start_date).to.equal('2030-01-01T00:00:00.000900+00:00');
+    // 10 000 runs later: 3000 s + 900 µs, not a float sum's drift.
+    const later = trigger.getNextFireTime(new Date(Date.parse('2030-01-01T00:49:59.700Z')), now);
+    expect(iso(later)).to.equal('2030-01-01T00:50:00.000Z');
+    const defaulted = new IntervalTrigger({ seconds: 0.0005 + 1 }, { now: new Date('2030-01-01T00:00:00.001Z') }) as IntervalTrigger;
+    expect(defaulted.startMicros - BigInt(Date.parse('2030-01-01T00:00:00.001Z')) * 1000n).to.equal(1_000_500n);
+  });
+
+  it('rounds the interval to whole µs as Python timedelta does (half to even, CPython accumulation order)', () => {
+    expect(timedeltaMicros({ seconds: 0.3 })).to.equal(300_000n);
+    expect(timedeltaMicros({ minutes: 1.0001 })).to.equal(60_006_000n);
+    expect(timedeltaMicros({ seconds: 0.0000005 })).to.equal(0n); // 0.5 µs → even
+    expect(timedeltaMicros({ seconds: 0.0000015 })).to.equal(2n);
+    expect(timedeltaMicros({ seconds: 0.1, minutes: 0.1, hours: 0.1, days: 0.1, weeks: 0.1 })).to.equal(69_486_100_000n);
+    expect(new IntervalTrigger({ seconds: 0.0000004 }).intervalMicros).to.equal(1_000_000n); // rounds to 0: one second
   });
 
   it('round-trips: toJSON → factory.create gives an equal trigger', () => {

@@ -111,6 +111,17 @@ export class CronTrigger implements Trigger {
     return this.endDate && jittered > this.endDate ? this.endDate : jittered;
   }
 
+  /**
+   * Catch-up (see catch-up.ts): the first un-jittered fire time ≥ `time`, one search, as
+   * getNextFireTime from just before `time`; `current` itself when `time` is not after it. The last
+   * fire time before now and counts are derived from this by catch-up.ts (binary search, bounded walk).
+   */
+  getFireTimeAtOrAfter(current: Date, time: Date, _now: Date): Date | null {
+    if (time.getTime() <= current.getTime()) return current;
+    const fireTime = this.nextMatch(Math.ceil(time.getTime() / 1000) * 1000);
+    return fireTime === null || (this.endDate && fireTime > this.endDate.getTime()) ? null : new Date(fireTime);
+  }
+
   /** The first instant ≥ `instant` (a whole second) whose wall time matches, DST rules applied. */
   private nextMatch(instant: number): number | null {
     const limitWall = this.endDate ? this.zone.toWall(this.endDate.getTime()) + DAY_MS : Infinity;

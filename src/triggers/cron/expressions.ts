@@ -1,11 +1,20 @@
 import { ValidationError } from '../../errors.js';
-import { daysInMonth, weekdayOf } from '../timezone.js';
-import type { FieldReader, WallDate } from './fields.js';
+import { daysInMonth, weekdayOf, type WallDate } from '../timezone.js';
 
 /*
  * The expressions one cron field is made of (APScheduler 3's triggers/cron/expressions.py): each
  * answers "the smallest value I allow that is at least the field's current value", or null.
  */
+
+/**
+ * What a field's expressions read from a date. Declared here, not in fields.ts, so expressions
+ * depend on nothing of the fields that are built from them (no import cycle).
+ */
+export interface FieldReader {
+  value(date: WallDate): number;
+  min(date: WallDate): number;
+  max(date: WallDate): number;
+}
 
 /** One comma-separated part of a cron field. */
 export interface CronExpression {

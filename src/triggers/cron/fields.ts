@@ -1,5 +1,5 @@
 import { daysInMonth, isoWeekOf, weekdayOf, type WallDate } from '../timezone.js';
-import { cronFieldError, parseExpression, type CronExpression, type ExpressionSyntax } from './expressions.js';
+import { cronFieldError, parseExpression, type CronExpression, type ExpressionSyntax, type FieldReader } from './expressions.js';
 
 /*
  * The eight cron fields and the search over them (APScheduler 3's triggers/cron/fields.py and the
@@ -12,13 +12,6 @@ export type { WallDate } from '../timezone.js';
 /** Field names from most to least significant, APScheduler's `FIELD_NAMES`. */
 export const CRON_FIELD_NAMES = ['year', 'month', 'day', 'week', 'day_of_week', 'hour', 'minute', 'second'] as const;
 export type CronFieldName = (typeof CRON_FIELD_NAMES)[number];
-
-/** What a field's expressions read from a date. */
-export interface FieldReader {
-  value(date: WallDate): number;
-  min(date: WallDate): number;
-  max(date: WallDate): number;
-}
 
 interface FieldSpec extends FieldReader {
   readonly min: (date: WallDate) => number;

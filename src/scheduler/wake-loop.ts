@@ -42,6 +42,7 @@ export class WakeLoop {
   private processing: Promise<void> | null = null;
   private rerun = false;
   private storeFailures = 0;
+  private soon = false;
 
   constructor(private readonly parts: WakeLoopParts) {}
 
@@ -63,7 +64,13 @@ export class WakeLoop {
    * take turns with requests and timers instead of chaining on microtasks.
    */
   wakeUpSoon(): void {
-    setImmediate(() => this.wakeUp());
+    // One pending at most: several batches ending in one turn ask for one pass, not one each.
+    if (this.soon) return;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      this.wakeUp();
+    });
   }
 
   /** Wakes up only if something is due at `at` (epoch ms) before the loop would wake anyway. */
@@ -112,6 +119,11 @@ export class WakeLoop {
   private async processDueJobs(): Promise<number | null> {
     const { clock, stores, batchSize, active, dispatch } = this.parts;
     let nextWake: number | null = null;
+    // While a backlog is caught up, passes chain on microtasks (SQLite answers synchronously, a
+    // finished batch asks for the next pass): give requests and timers a turn before each one.
+    if ([...stores.entries()].some(([alias]) => (this.parts.catchingUp?.(alias).size ?? 0) > 0)) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     this.parts.onPass?.();
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;

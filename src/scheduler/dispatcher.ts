@@ -4,7 +4,7 @@ import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentErr
 import type { Executor, TaskInvoker } from '../executors/executor.js';
 import type { Job } from '../jobs/job.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
-import type { AcquiredJob, JobStore } from '../stores/job-store.js';
+import type { AcquiredJob, JobStore, MissedSpan } from '../stores/job-store.js';
 import type { ResolvedTask, TaskRegistry } from '../tasks/task-registry.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
@@ -29,7 +29,12 @@ export interface DispatcherParts {
   readonly executors: ReadonlyMap<string, Executor>;
   readonly runLog: RunLog;
   readonly events: EventBus;
+  /** A job that was catching up a backlog may be handed out again (its batch has run): look again. */
+  readonly onCatchUpDone?: () => void;
 }
+
+/** How {@link Dispatcher.submitRuns} left a job: handed to its executor (settles when run), blocked by max_instances, or neither. */
+type Submitted = Promise<void> | 'max_instances' | null;
 
 /**
  * From due run times to task calls (APScheduler's `_process_jobs` body and `BaseExecutor.run_job`):
@@ -44,6 +49,10 @@ export interface DispatcherParts {
  */
 export class Dispatcher {
   private readonly instances = new Map<string, number>();
+  /** Jobs with a backlog whose current batch has not finished, by store: not handed out again until it has. */
+  private readonly catchingUp = new Map<string, Set<string>>();
+  /** Catching-up jobs whose batch was blocked by max_instances: released when an instance ends. */
+  private readonly awaitingInstance = new Map<string, (() => void)[]>();
   private executorsStarted = false;
 
   constructor(private readonly parts: DispatcherParts) {}
@@ -65,22 +74,32 @@ export class Dispatcher {
     this.executorsStarted = false;
   }
 
+  /**
+   * The jobs of a store that are catching up a backlog and must not be handed out yet (pass it to
+   * `acquireDueJobs` and `getNextRunTime`). At most one entry per job with a backlog.
+   */
+  catchingUpIn(jobstore: string): ReadonlySet<string> {
+    return this.catchingUp.get(jobstore) ?? NONE;
+  }
+
   /** Hands one job that `acquireDueJobs` gave out (and advanced) to its executor. */
   dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
+    if (advance.missed) this.reportMissed(jobstore, this.parts.stores.store(jobstore), job, advance.missed, true);
     if (advance.kind === 'remove') this.parts.events.emit({ kind: 'job_removed', jobId: job.id, jobstore });
-    this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
+    const submitted = this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
+    if (advance.kind === 'reschedule' && advance.backlog) this.holdWhileCatchingUp(jobstore, job.id, submitted);
   }
 
   /** Runs the given run times of one job, in order, as one instance (skipped when `max_instances` is reached). */
-  submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): void {
-    if (runTimes.length === 0) return;
+  submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): Submitted {
+    if (runTimes.length === 0) return null;
     const { events, logger, runLog } = this.parts;
     const store = this.parts.stores.store(jobstore);
     if (refused) {
       // The store recorded them as skipped: max_instances runs are going on elsewhere in the cluster.
       logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached in the cluster (${job.maxInstances})`);
       events.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
-      return;
+      return null;
     }
     let task: ResolvedTask;
     let executor: Executor;
@@ -93,19 +112,68 @@ export class Dispatcher {
         void runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'error', errorMessage: (error as Error).message });
         events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception: error as Error });
       }
-      return;
+      return null;
     }
     if (!this.claimInstance(job)) {
       logger.warn(`Run of job "${job.id}" skipped: maximum number of running instances reached (${job.maxInstances})`);
       for (const scheduledRunTime of runTimes) void runLog.finish(store, { jobId: job.id, scheduledRunTime, status: 'skipped_max_instances' });
       events.emit({ kind: 'job_max_instances', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
-      return;
+      return 'max_instances';
     }
     events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
-    executor
+    return executor
       .submit((invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes))
       .catch((error: unknown) => logger.error(`Job "${job.id}" could not be submitted`, error))
       .finally(() => this.releaseInstance(job.id));
+  }
+
+  /**
+   * Keeps a job with a backlog out of the due passes until its batch has run (or, when
+   * max_instances blocked it, until a running instance ends): otherwise every pass would hand out
+   * its next batch only to skip it, and the loop would spin through the backlog.
+   */
+  private holdWhileCatchingUp(jobstore: string, jobId: string, submitted: Submitted): void {
+    const held = this.catchingUp.get(jobstore) ?? new Set<string>();
+    this.catchingUp.set(jobstore, held);
+    held.add(jobId);
+    const release = () => {
+      held.delete(jobId);
+      if (held.size === 0 && this.catchingUp.get(jobstore) === held) this.catchingUp.delete(jobstore);
+      this.parts.onCatchUpDone?.();
+    };
+    if (submitted === 'max_instances' && this.instances.has(jobId)) {
+      const waiting = this.awaitingInstance.get(jobId) ?? [];
+      waiting.push(release);
+      this.awaitingInstance.set(jobId, waiting);
+    } else if (submitted instanceof Promise) {
+      void submitted.finally(release);
+    } else {
+      release();
+    }
+  }
+
+  /**
+   * One log line, one `job_missed` event and one run-history row (at the latest missed time) for a
+   * span of missed runs, however many it holds. `record`: the history row is written here (in a
+   * cluster, runs missed at execution time were each marked on their claim already).
+   */
+  private reportMissed(jobstore: string, store: JobStore, job: Job, span: MissedSpan, record: boolean): void {
+    const { clock, events, logger, runLog } = this.parts;
+    if (span.count === 1) {
+      logger.warn(`Run time of job "${job.id}" was missed by ${clock.now().getTime() - span.last.getTime()} ms`);
+    } else {
+      const count = span.count === null ? '' : ` ${span.count.toLocaleString('en-US')}`;
+      logger.warn(`Job "${job.id}" missed${count} runs between ${span.first.toISOString()} and ${span.last.toISOString()}`);
+    }
+    if (record) runLog.finish(store, { jobId: job.id, scheduledRunTime: span.last, status: 'missed' });
+    events.emit({
+      kind: 'job_missed',
+      jobId: job.id,
+      jobstore,
+      scheduledRunTime: span.last,
+      missedRuns: span.count,
+      firstScheduledRunTime: span.first,
+    });
   }
 
   /**
@@ -154,15 +222,23 @@ export class Dispatcher {
     task: ResolvedTask,
     runTimes: readonly Date[],
   ): Promise<void> {
-    const { clock, events, logger, runLog } = this.parts;
+    const { clock, runLog } = this.parts;
+    // Consecutive runs found too late are reported as one span, not one line each.
+    const pending: { missed: { first: Date; last: Date; count: number } | null } = { missed: null };
+    const reportMissed = () => {
+      if (pending.missed) this.reportMissed(jobstore, store, job, pending.missed, !store.cluster);
+      pending.missed = null;
+    };
     for (const scheduledRunTime of runTimes) {
       const lateMs = clock.now().getTime() - scheduledRunTime.getTime();
       if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
-        if (!(await runLog.missed(store, job.id, scheduledRunTime))) continue;
-        logger.warn(`Run time of job "${job.id}" was missed by ${lateMs} ms`);
-        events.emit({ kind: 'job_missed', jobId: job.id, jobstore, scheduledRunTime });
+        // In a cluster each claim is marked missed (the span's row is then the last claim's).
+        if (store.cluster && !(await runLog.missed(store, job.id, scheduledRunTime))) continue;
+        const { missed } = pending;
+        pending.missed = missed ? { ...missed, last: scheduledRunTime, count: missed.count + 1 } : { first: scheduledRunTime, last: scheduledRunTime, count: 1 };
         continue;
       }
+      reportMissed();
       // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
       // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
       if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
@@ -170,6 +246,7 @@ export class Dispatcher {
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
       void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
     }
+    reportMissed();
   }
 
   /** Calls the task once and emits `job_executed` or `job_error`. */
@@ -203,5 +280,12 @@ export class Dispatcher {
     const running = (this.instances.get(jobId) ?? 1) - 1;
     if (running <= 0) this.instances.delete(jobId);
     else this.instances.set(jobId, running);
+    const waiting = this.awaitingInstance.get(jobId);
+    if (waiting) {
+      this.awaitingInstance.delete(jobId);
+      for (const release of waiting) release();
+    }
   }
 }
+
+const NONE: ReadonlySet<string> = new Set();

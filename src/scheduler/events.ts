@@ -58,8 +58,16 @@ export interface JobErrorEvent extends JobRunEvent<'job_error'> {
   readonly exception: Error;
 }
 
-/** A run time was skipped: it was later than the job's misfire grace time allows. */
-export type JobMissedEvent = JobRunEvent<'job_missed'>;
+/**
+ * A run time was skipped: it was later than the job's misfire grace time allows. A backlog skipped in
+ * one step is one event for the whole span: `scheduledRunTime` is its last run time.
+ */
+export interface JobMissedEvent extends JobRunEvent<'job_missed'> {
+  /** For a span: how many runs it held (null when not countable cheaply, as for cron). */
+  readonly missedRuns?: number | null;
+  /** For a span: its first run time. */
+  readonly firstScheduledRunTime?: Date;
+}
 
 /** Any of the three run outcomes; narrow on `kind`. */
 export type JobExecutionEvent = JobExecutedEvent | JobErrorEvent | JobMissedEvent;

@@ -102,7 +102,8 @@ export class Scheduler {
     this.runTrimmer = new RunTrimmer(new Map(stores.entries()), clock, logger, options.runRetention);
     this.runLog = new RunLog(this.nodeId, clock, logger);
     const withDefault = executors.some(([name]) => name === 'default') ? executors : [['default', new AsyncExecutor()] as const, ...executors];
-    const dispatcher = new Dispatcher({ clock, logger, tasks: this.tasks, stores, executors: new Map(withDefault), runLog: this.runLog, events: this.events });
+    const onCatchUpDone = () => this.loop.wakeUpSoon();
+    const dispatcher = new Dispatcher({ clock, logger, tasks: this.tasks, stores, executors: new Map(withDefault), runLog: this.runLog, events: this.events, onCatchUpDone });
     this.dispatcher = dispatcher;
     const active = () => this.currentState === 'running';
     this.loop = new WakeLoop({
@@ -114,6 +115,7 @@ export class Scheduler {
       active,
       dispatch: (jobstore, acquired) => dispatcher.dispatch(jobstore, acquired),
       onPass: () => this.runTrimmer.trimWhenDue(() => this.running),
+      catchingUp: (jobstore) => dispatcher.catchingUpIn(jobstore),
     });
     const submitRuns = (jobstore: string, claimed: ClaimedRuns) => dispatcher.submitRuns(jobstore, claimed);
     this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });

@@ -21,6 +21,8 @@ export interface WakeLoopParts {
   readonly dispatch: (jobstore: string, acquired: AcquiredJob) => void;
   /** Called at the start of every pass (run-history trimming rides on it). */
   readonly onPass?: () => void;
+  /** Jobs of a store still running a batch of their backlog: left out of the pass (the dispatcher's). */
+  readonly catchingUp?: (jobstore: string) => ReadonlySet<string>;
 }
 
 /**
@@ -42,6 +44,7 @@ export class WakeLoop {
   private rerun = false;
   /** For failed passes that are not a store outage (an unreachable store backs off on its own health). */
   private readonly failures = new Backoff();
+  private soon = false;
 
   constructor(private readonly parts: WakeLoopParts) {}
 
@@ -57,6 +60,20 @@ export class WakeLoop {
       this.processing = null;
       // A wake-up that came after the last pass had ended but before this callback ran would be lost.
       if (this.rerun) this.wakeUp();
+    });
+  }
+
+  /**
+   * Wakes up on the next turn of the event loop (a catch-up batch has run): a backlog's batches then
+   * take turns with requests and timers instead of chaining on microtasks.
+   */
+  wakeUpSoon(): void {
+    // One pending at most: several batches ending in one turn ask for one pass, not one each.
+    if (this.soon) return;
+    this.soon = true;
+    setImmediate(() => {
+      this.soon = false;
+      this.wakeUp();
     });
   }
 
@@ -111,16 +128,23 @@ export class WakeLoop {
   private async processDueJobs(): Promise<number | null> {
     const { clock, stores, batchSize, active, dispatch } = this.parts;
     let nextWake: number | null = null;
+    // While a backlog is caught up, passes chain on microtasks (SQLite answers synchronously, a
+    // finished batch asks for the next pass): give requests and timers a turn before each one.
+    if ([...stores.entries()].some(([alias]) => (this.parts.catchingUp?.(alias).size ?? 0) > 0)) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     this.parts.onPass?.();
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;
       const now = clock.now();
+      // Read afresh for each query: dispatching a job with a backlog adds it.
+      const catchingUp = () => this.parts.catchingUp?.(alias);
       for (;;) {
-        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now));
+        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now), catchingUp());
         for (const item of acquired) dispatch(alias, item);
         if (acquired.length < batchSize || !active()) break;
       }
-      const storeNext = await store.getNextRunTime();
+      const storeNext = await store.getNextRunTime(catchingUp());
       if (storeNext && (nextWake === null || storeNext.getTime() < nextWake)) nextWake = storeNext.getTime();
     }
     return nextWake;

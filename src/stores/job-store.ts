@@ -39,15 +39,19 @@ export interface JobStore {
   lookupJob(id: string): Promise<Job | null>;
   /** Jobs in id order, at most `limit`, with id greater than `after`. Unreadable rows are skipped. */
   getJobs(page?: JobPage): Promise<Job[]>;
-  /** The earliest next run time of any job, paused jobs aside; null when none is scheduled. */
-  getNextRunTime(): Promise<Date | null>;
+  /**
+   * The earliest next run time of any job, paused jobs aside; null when none is scheduled. Jobs in
+   * `excluding` are left out (the scheduler's jobs still catching up a backlog; a handful at most).
+   */
+  getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null>;
 
   /**
    * Hands out up to `limit` jobs due at `now` (next run time ≤ now), earliest first, and applies
    * `advance(job)` to each before returning: the job gets its new next run time or is removed. A
-   * job handed out once is not handed out again for the same run time.
+   * job handed out once is not handed out again for the same run time. Jobs in `excluding` are
+   * not handed out (their previous batch of a backlog is still running), and other due jobs are.
    */
-  acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]>;
+  acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance, excluding?: ReadonlySet<string>): Promise<AcquiredJob[]>;
 
   /** Where the store keeps run history; a store without one keeps none. */
   readonly runHistory?: RunHistory;
@@ -92,10 +96,28 @@ export interface JobPage {
   readonly after?: string;
 }
 
-/** What happens to a due job: it is rescheduled, or removed because its trigger is finished. */
+/**
+ * What happens to a due job: it is rescheduled, or removed because its trigger is finished.
+ * `runTimes` is one bounded batch; `backlog` says the new next run time is still due (more batches
+ * follow); `missed` is a span of fire times skipped without being materialised (past the grace time).
+ */
 export type JobAdvance =
-  | { readonly kind: 'reschedule'; readonly runTimes: readonly Date[]; readonly nextRunTime: Date }
-  | { readonly kind: 'remove'; readonly runTimes: readonly Date[] };
+  | {
+      readonly kind: 'reschedule';
+      readonly runTimes: readonly Date[];
+      readonly nextRunTime: Date;
+      readonly backlog?: boolean;
+      readonly missed?: MissedSpan;
+    }
+  | { readonly kind: 'remove'; readonly runTimes: readonly Date[]; readonly missed?: MissedSpan };
+
+/** Fire times a job skipped because they were later than its `misfire_grace_time`. */
+export interface MissedSpan {
+  /** How many, when the trigger can say without walking them (interval, date); null for cron. */
+  readonly count: number | null;
+  readonly first: Date;
+  readonly last: Date;
+}
 
 /** A due job as it was when acquired, with what `advance` decided for it. */
 export interface AcquiredJob {

@@ -230,21 +230,20 @@ export class SqlJobStore implements JobStore {
     return jobs;
   }
 
-  async getNextRunTime(): Promise<Date | null> {
+  async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {
     const { db } = await this.connection();
-    const row = await db
-      .selectFrom('jobs')
-      .select((eb) => eb.fn.min('next_run_time').as('next_run_time'))
-      .executeTakeFirst();
+    let query = db.selectFrom('jobs').select((eb) => eb.fn.min('next_run_time').as('next_run_time'));
+    if (excluding && excluding.size > 0) query = query.where('id', 'not in', this.statements.idList([...excluding]));
+    const row = await query.executeTakeFirst();
     const time = row?.next_run_time ?? null;
     return time === null ? null : new Date(Number(time));
   }
 
-  async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+  async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance, excluding?: ReadonlySet<string>): Promise<AcquiredJob[]> {
     if (!(limit >= 1)) return [];
     const { db, context, clock, coordination } = await this.connection();
     const { acquired, unreadable } = await this.statements.writeTransaction(db, async (trx) => {
-      const result = await this.acquireIn(trx, now.getTime(), clock.now().getTime(), limit, advance);
+      const result = await this.acquireIn(trx, now.getTime(), clock.now().getTime(), limit, advance, excluding);
       // Claimed in the same transaction as the advance: a fire time is claimed once, or not at all.
       return coordination ? { ...result, acquired: await coordination.claimIn(trx, result.acquired, now.getTime()) } : result;
     });
@@ -259,6 +258,7 @@ export class SqlJobStore implements JobStore {
     updatedAt: number,
     limit: number,
     advance: (job: Job) => JobAdvance,
+    excluding: ReadonlySet<string> | undefined,
   ): Promise<{ acquired: AcquiredJob[]; unreadable: JobDeserializationError[] }> {
     let due = trx
       .selectFrom('jobs')
@@ -266,6 +266,8 @@ export class SqlJobStore implements JobStore {
       .where('next_run_time', '<=', now)
       .orderBy('next_run_time')
       .orderBy('id');
+    // Jobs still running a batch of their backlog: a handful, passed as one parameter.
+    if (excluding && excluding.size > 0) due = due.where('id', 'not in', this.statements.idList([...excluding]));
     if (Number.isFinite(limit)) due = due.limit(Math.floor(limit));
     if (this.statements.lockDueRows) due = due.forUpdate().skipLocked();
     const rows = await due.execute();

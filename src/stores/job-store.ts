@@ -59,7 +59,12 @@ export interface JobStore {
   readonly cluster?: ClusterCoordination | null;
 }
 
-/** What the scheduler gives a store when it opens it. */
+/**
+ * What the scheduler gives a store when it opens it.
+ *
+ * @example
+ * await store.open({ onUnreadableJob: (error) => console.warn(error.message), clock: systemClock })
+ */
 export interface StoreContext {
   /** A stored job could not be read back; the store keeps the row (paused) and reports it here. */
   onUnreadableJob(error: JobDeserializationError): void;
@@ -76,7 +81,12 @@ export interface StoreContext {
   readonly clock?: Clock;
 }
 
-/** One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat. */
+/**
+ * One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat.
+ *
+ * @example
+ * const node: NodeIdentity = { id: 'web-1:4242:x1y2', hostname: 'web-1', pid: 4242, startedAt: new Date(), leaseMs: 30_000 }
+ */
 export interface NodeIdentity {
   readonly id: string;
   readonly hostname: string;
@@ -86,18 +96,34 @@ export interface NodeIdentity {
   readonly leaseMs: number;
 }
 
+/**
+ * A page of jobs in id order: at most `limit`, after the id `after`.
+ *
+ * @example
+ * await scheduler.getJobs({ limit: 100, after: lastIdOfPreviousPage })
+ */
 export interface JobPage {
   readonly limit?: number;
   /** Only ids sorting after this one (keyset pagination). */
   readonly after?: string;
 }
 
-/** What happens to a due job: it is rescheduled, or removed because its trigger is finished. */
+/**
+ * What happens to a due job: it is rescheduled, or removed because its trigger is finished.
+ *
+ * @example
+ * const advance: JobAdvance = { kind: 'reschedule', runTimes: [due], nextRunTime: next }
+ */
 export type JobAdvance =
   | { readonly kind: 'reschedule'; readonly runTimes: readonly Date[]; readonly nextRunTime: Date }
   | { readonly kind: 'remove'; readonly runTimes: readonly Date[] };
 
-/** A due job as it was when acquired, with what `advance` decided for it. */
+/**
+ * A due job as it was when acquired, with what `advance` decided for it.
+ *
+ * @example
+ * for (const { job, advance } of acquired) submit(job, advance.runTimes)
+ */
 export interface AcquiredJob {
   readonly job: Job;
   /** In a cluster, `runTimes` holds only the run times this node claimed. */

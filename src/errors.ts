@@ -11,60 +11,112 @@ export class JobclockError extends Error {
   }
 }
 
-/** Input that cannot describe a job, trigger or option: a bad cron field, wrong type, unknown key… */
+/**
+ * Input that cannot describe a job, trigger or option: a bad cron field, wrong type, unknown key…
+ *
+ * @example
+ * try { await scheduler.addJob({ func: 'app:ping', trigger: 'cron', hour: 25 }) } catch (e) { if (e instanceof ValidationError) … }
+ */
 export class ValidationError extends JobclockError {}
 
-/** A job with this id already exists in the target store (and `replace_existing` was not set). */
+/**
+ * A job with this id already exists in the target store (and `replace_existing` was not set).
+ *
+ * @example
+ * try { await scheduler.addJob({ id: 'ping', func: 'app:ping' }) } catch (e) { if (e instanceof ConflictingIdError) console.log(e.jobId) }
+ */
 export class ConflictingIdError extends JobclockError {
   constructor(readonly jobId: string) {
     super(`Job identifier (${jobId}) conflicts with an existing job`);
   }
 }
 
-/** No job with this id exists. */
+/**
+ * No job with this id exists.
+ *
+ * @example
+ * try { await scheduler.pauseJob('missing') } catch (e) { if (e instanceof JobLookupError) console.log(e.jobId) }
+ */
 export class JobLookupError extends JobclockError {
   constructor(readonly jobId: string) {
     super(`No job by the id of ${jobId} was found`);
   }
 }
 
-/** A func reference that names no registered task. */
+/**
+ * A func reference that names no registered task.
+ *
+ * @example
+ * try { await scheduler.addJob({ func: 'app:nope' }) } catch (e) { if (e instanceof TaskLookupError) console.log(e.reference) }
+ */
 export class TaskLookupError extends ValidationError {
   constructor(readonly reference: string, detail: string) {
     super(`Unknown task "${reference}": ${detail}`);
   }
 }
 
+/**
+ * `start()` was called on a scheduler that is already running.
+ *
+ * @example
+ * try { await scheduler.start() } catch (e) { if (!(e instanceof SchedulerAlreadyRunningError)) throw e }
+ */
 export class SchedulerAlreadyRunningError extends JobclockError {
   constructor() {
     super('Scheduler is already running');
   }
 }
 
+/**
+ * The call needs a started scheduler: `pause`, `resume` or `shutdown` of a stopped one.
+ *
+ * @example
+ * try { await scheduler.shutdown() } catch (e) { if (!(e instanceof SchedulerNotRunningError)) throw e }
+ */
 export class SchedulerNotRunningError extends JobclockError {
   constructor() {
     super('Scheduler is not running');
   }
 }
 
-/** The job already runs `max_instances` times at once. */
+/**
+ * The job already runs `max_instances` times at once.
+ *
+ * @example
+ * try { await scheduler.runJob('report') } catch (e) { if (e instanceof MaxInstancesReachedError) console.log(e.maxInstances) }
+ */
 export class MaxInstancesReachedError extends JobclockError {
   constructor(readonly jobId: string, readonly maxInstances: number) {
     super(`Job "${jobId}" reached its maximum number of running instances (${maxInstances})`);
   }
 }
 
-/** A stored row that cannot be turned back into a job (corrupt JSON, unregistered task…). */
+/**
+ * A stored row that cannot be turned back into a job (corrupt JSON, unregistered task…).
+ *
+ * @example
+ * scheduler.on('job_unreadable', (event) => console.warn(event.jobId, event.exception.message)) // a JobDeserializationError
+ */
 export class JobDeserializationError extends JobclockError {
   constructor(readonly jobId: string, detail: string) {
     super(`Stored job "${jobId}" cannot be read: ${detail}`);
   }
 }
 
-/** The named job store or executor is not configured. */
+/**
+ * The named job store or executor is not configured.
+ *
+ * @example
+ * try { await scheduler.addJob({ func: 'app:ping', jobstore: 'nope' }) } catch (e) { if (e instanceof UnknownComponentError) … }
+ */
 export class UnknownComponentError extends ValidationError {}
 
-/** How long a client is told to wait before retrying a store that is unreachable (`Retry-After`). */
+/**
+ * How long a client is told to wait before retrying a store that is unreachable (`Retry-After`).
+ *
+ * @example
+ * new JobStoreUnavailableError('connect ECONNREFUSED').retryAfterSeconds === DEFAULT_STORE_RETRY_AFTER_SECONDS
+ */
 export const DEFAULT_STORE_RETRY_AFTER_SECONDS = 5;
 
 /**

@@ -18,7 +18,7 @@ export { IntervalTrigger } from './triggers/interval-trigger.js';
 export { CronTrigger } from './triggers/cron/cron-trigger.js';
 export { fireTimeAtOrAfter, lastFireTimeAtOrBefore, countFireTimes, CatchUpLimitError } from './triggers/catch-up.js';
 
-export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity } from './stores/job-store.js';
+export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity, MissedSpan } from './stores/job-store.js';
 export type { RunHistory, RunRecord, RunRetention, RunStatus } from './stores/run-history.js';
 export { DEFAULT_RUN_RETENTION } from './stores/run-history.js';
 export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster-coordination.js';

@@ -1,6 +1,9 @@
 /**
  * Time, injected. The scheduler reads the time and sets its one timer through a `Clock`, so tests
  * drive it exactly with {@link ManualClock} and production uses {@link systemClock}.
+ *
+ * @example
+ * const scheduler = new Scheduler({ clock: new ManualClock() }) // or systemClock, the default
  */
 export interface Clock {
   now(): Date;
@@ -8,6 +11,13 @@ export interface Clock {
   clearTimer(handle: TimerHandle): void;
 }
 
+/**
+ * What `setTimer` returns, to cancel the timer with `clearTimer`.
+ *
+ * @example
+ * const handle = clock.setTimer(() => wake(), 1000)
+ * clock.clearTimer(handle)
+ */
 export interface TimerHandle {
   readonly id: number;
 }
@@ -40,7 +50,12 @@ class SystemClock implements Clock {
   }
 }
 
-/** The real wall clock. */
+/**
+ * The real wall clock.
+ *
+ * @example
+ * const scheduler = new Scheduler({ clock: systemClock })
+ */
 export const systemClock: Clock = new SystemClock();
 
 /**

@@ -5,7 +5,7 @@ import type { JobDefinition } from '../jobs/job-definition.js';
  * server's values; `loadConfig(env, base)` applies the environment on top (every field has a variable).
  *
  * @example
- * export default defineConfig({ store: 'postgres://localhost/app', timezone: 'Europe/London' })
+ * export default defineConfig({ store: 'postgres://localhost/app', timezone: 'Europe/London', … }) // every field, as knexfile-free-config.ts
  */
 export interface JobclockConfig {
   /** Store URL of the `default` job store: `memory:`, `sqlite:<path>`, `sqlite::memory:`, `postgres://…`. Env: SCHEDULER_STORE. */
@@ -67,7 +67,12 @@ export interface JobclockConfig {
   };
 }
 
-/** Types a config file; returns its argument. */
+/**
+ * Types a config file; returns its argument.
+ *
+ * @example
+ * export default defineConfig({ store: 'sqlite:./data/jobclock.sqlite', jobstores: {}, timezone: 'UTC', … })
+ */
 export function defineConfig(config: JobclockConfig): JobclockConfig {
   return config;
 }

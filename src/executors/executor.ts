@@ -18,12 +18,28 @@ export interface Executor {
   shutdown(options: { readonly wait: boolean }): Promise<void>;
 }
 
-/** One instance of a job: runs its run times in order through `invoke`. */
+/**
+ * One instance of a job: runs its run times in order through `invoke`.
+ *
+ * @example
+ * const submission: Submission = async (invoke) => { await invoke(invocation) }
+ */
 export type Submission = (invoke: TaskInvoker) => Promise<void>;
 
-/** Calls a task once, resolving with its return value or rejecting with what it threw. */
+/**
+ * Calls a task once, resolving with its return value or rejecting with what it threw.
+ *
+ * @example
+ * const invoke: TaskInvoker = async ({ task, args, kwargs }) => invokeTask(task.fn, args, kwargs)
+ */
 export type TaskInvoker = (invocation: TaskInvocation) => Promise<unknown>;
 
+/**
+ * One call of a task: what it runs, with which arguments, for which run of which job.
+ *
+ * @example
+ * await invoke({ task, args: [], kwargs: {}, jobId: 'report', scheduledRunTime: new Date() })
+ */
 export interface TaskInvocation {
   readonly task: ResolvedTask;
   readonly args: readonly unknown[];

@@ -2,6 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { AuthenticationError } from './http-errors.js';
 
+/**
+ * A username and password that HTTP Basic auth accepts.
+ *
+ * @example
+ * const admin: BasicUser = { username: 'admin', password: process.env.ADMIN_PASSWORD! }
+ */
 export interface BasicUser {
   readonly username: string;
   readonly password: string;

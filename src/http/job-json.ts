@@ -3,7 +3,12 @@ import type { RunRecord } from '../stores/run-history.js';
 import type { Job } from '../jobs/job.js';
 
 
-/** A job as the REST API shows it (Flask-APScheduler's `job_to_dict`, plus `coalesce` and `executor`). */
+/**
+ * A job as the REST API shows it (Flask-APScheduler's `job_to_dict`, plus `coalesce` and `executor`).
+ *
+ * @example
+ * const body: JobJSON = jobToJSON(await scheduler.addJob({ id: 'report', func: 'reports:nightly' }))
+ */
 export interface JobJSON {
   readonly id: string;
   readonly name: string;
@@ -22,7 +27,12 @@ export interface JobJSON {
   readonly last_run?: LastRunJSON | null;
 }
 
-/** The newest run of a job, as `last_run` in job JSON (all of a run is at `GET {prefix}/jobs/:id/runs`). */
+/**
+ * The newest run of a job, as `last_run` in job JSON (all of a run is at `GET {prefix}/jobs/:id/runs`).
+ *
+ * @example
+ * const lastRun: LastRunJSON | null | undefined = jobToJSON(job, run).last_run
+ */
 export interface LastRunJSON {
   readonly scheduled_run_time: string;
   readonly status: RunRecord['status'];

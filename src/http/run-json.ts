@@ -1,7 +1,12 @@
 import type { RunRecord } from '../stores/run-history.js';
 import { isoInZone } from './job-json.js';
 
-/** A run as the REST API shows it (`GET {prefix}/jobs/:id/runs`). */
+/**
+ * A run as the REST API shows it (`GET {prefix}/jobs/:id/runs`).
+ *
+ * @example
+ * const runs: RunJSON[] = (await scheduler.getRuns('report')).map((run) => runToJSON(run))
+ */
 export interface RunJSON {
   /** The fire time; for a manual run, when it was asked for. */
   readonly scheduled_run_time: string;

@@ -34,6 +34,12 @@ export interface SchedulerRouterOptions {
   readonly logger?: Logger;
 }
 
+/**
+ * The largest request body the REST API reads unless `bodyLimit` says otherwise: 64 KiB.
+ *
+ * @example
+ * schedulerRouter(scheduler, { bodyLimit: 4 * DEFAULT_BODY_LIMIT })
+ */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /**

@@ -25,10 +25,20 @@ import { assertJsonValue, isPlainObject } from './json-value.js';
  */
 export type JobDefinition = DefinitionOf<typeof jobDefinitionSchemas>;
 
-/** A job definition with one trigger kind, e.g. `JobDefinitionFor<'cron'>`. */
+/**
+ * A job definition with one trigger kind, e.g. `JobDefinitionFor<'cron'>`.
+ *
+ * @example
+ * const nightly: JobDefinitionFor<'cron'> = { func: 'reports:nightly', trigger: 'cron', hour: 2 }
+ */
 export type JobDefinitionFor<K extends TriggerKind> = Readonly<z.input<(typeof jobDefinitionSchemas)[K]>>;
 
-/** What `task()` takes: a definition whose `func` may be left out (it names the function given). */
+/**
+ * What `task()` takes: a definition whose `func` may be left out (it names the function given).
+ *
+ * @example
+ * await scheduler.task({ id: 'ping', trigger: 'interval', minutes: 5 }, async () => 'pong')
+ */
 export type TaskDefinition = JobDefinition extends infer D
   ? D extends JobDefinition ? Omit<D, 'func'> & { readonly func?: string } : never
   : never;

@@ -27,7 +27,12 @@ export interface Job {
   readonly nextRunTime: Date | null;
 }
 
-/** Defaults for the job options, as APScheduler's `job_defaults`. */
+/**
+ * Defaults for the job options, as APScheduler's `job_defaults`.
+ *
+ * @example
+ * new Scheduler({ jobDefaults: { misfireGraceTime: 30, coalesce: true, maxInstances: 1 } })
+ */
 export interface JobDefaults {
   readonly misfireGraceTime: number | null;
   readonly coalesce: boolean;
@@ -40,6 +45,9 @@ export const DEFAULT_JOB_DEFAULTS: JobDefaults = { misfireGraceTime: 1, coalesce
 /**
  * What a store keeps of a job besides its id and next run time: plain JSON, never code.
  * Stores persist it as one JSON document; `version` lets later releases migrate it.
+ *
+ * @example
+ * const { func, trigger, max_instances }: JobState = storedState // { func: 'reports:nightly', trigger: { trigger: 'cron', … }, … }
  */
 export interface JobState {
   readonly version: 1;

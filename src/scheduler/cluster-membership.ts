@@ -19,12 +19,23 @@ export interface ClusterTiming {
   readonly fallbackPollMs?: number;
 }
 
+/**
+ * The cluster timing a scheduler uses for what its `cluster` option leaves out.
+ *
+ * @example
+ * new Scheduler({ cluster: { ...DEFAULT_CLUSTER_TIMING, leaseMs: 60_000 } })
+ */
 export const DEFAULT_CLUSTER_TIMING: Required<ClusterTiming> = { heartbeatMs: 5000, leaseMs: 30_000, fallbackPollMs: 30_000 };
 
 /** A node counts as live while its last heartbeat is younger than this many heartbeat intervals. */
 const LIVE_AFTER_HEARTBEATS = 3;
 
-/** What `clusterInfo()` answers (and `GET {prefix}` shows as `cluster`). */
+/**
+ * What `clusterInfo()` answers (and `GET {prefix}` shows as `cluster`).
+ *
+ * @example
+ * const { clustered, nodes } = await scheduler.clusterInfo()
+ */
 export interface ClusterInfo {
   readonly node_id: string;
   /** Whether some store of this scheduler is shared as a cluster. */

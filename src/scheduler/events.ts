@@ -7,31 +7,99 @@
  * scheduler.on('*', (event) => { if (event.kind === 'job_executed') console.log(event.retval) })
  */
 export const SCHEDULER_EVENT_KINDS = ['scheduler_started', 'scheduler_paused', 'scheduler_resumed', 'scheduler_shutdown'] as const;
+/**
+ * The kinds of event a job's addition, removal or change emits.
+ *
+ * @example
+ * for (const kind of JOB_EVENT_KINDS) scheduler.on(kind, (event) => audit(event.jobId))
+ */
 export const JOB_EVENT_KINDS = ['job_added', 'job_removed', 'job_modified'] as const;
+/**
+ * The kinds of event a run's hand-over to its executor (or refusal) emits.
+ *
+ * @example
+ * for (const kind of SUBMISSION_EVENT_KINDS) scheduler.on(kind, (event) => console.log(event.scheduledRunTimes))
+ */
 export const SUBMISSION_EVENT_KINDS = ['job_submitted', 'job_max_instances'] as const;
+/**
+ * The kinds of event a run's outcome emits.
+ *
+ * @example
+ * for (const kind of EXECUTION_EVENT_KINDS) scheduler.on(kind, (event) => console.log(event.jobId, event.scheduledRunTime))
+ */
 export const EXECUTION_EVENT_KINDS = ['job_executed', 'job_error', 'job_missed'] as const;
-/** A stored job could not be read back (it is kept, paused). */
+/**
+ * A stored job could not be read back (it is kept, paused).
+ *
+ * @example
+ * scheduler.on(STORE_EVENT_KINDS[0], (event) => console.warn(event.jobId, event.exception))
+ */
 export const STORE_EVENT_KINDS = ['job_unreadable'] as const;
 
+/**
+ * A scheduler lifecycle event kind: `scheduler_started` …
+ *
+ * @example
+ * const kind: SchedulerEventKind = 'scheduler_paused'
+ */
 export type SchedulerEventKind = (typeof SCHEDULER_EVENT_KINDS)[number];
+/**
+ * A job change event kind: `job_added`, `job_removed` or `job_modified`.
+ *
+ * @example
+ * const kind: JobEventKind = 'job_added'
+ */
 export type JobEventKind = (typeof JOB_EVENT_KINDS)[number];
+/**
+ * A submission event kind: `job_submitted` or `job_max_instances`.
+ *
+ * @example
+ * const kind: SubmissionEventKind = 'job_max_instances'
+ */
 export type SubmissionEventKind = (typeof SUBMISSION_EVENT_KINDS)[number];
+/**
+ * A run outcome event kind: `job_executed`, `job_error` or `job_missed`.
+ *
+ * @example
+ * const kind: ExecutionEventKind = 'job_error'
+ */
 export type ExecutionEventKind = (typeof EXECUTION_EVENT_KINDS)[number];
+/**
+ * A store event kind: `job_unreadable`.
+ *
+ * @example
+ * const kind: StoreEventKind = 'job_unreadable'
+ */
 export type StoreEventKind = (typeof STORE_EVENT_KINDS)[number];
 
-/** The scheduler started, paused, resumed or shut down. */
+/**
+ * The scheduler started, paused, resumed or shut down.
+ *
+ * @example
+ * scheduler.on('scheduler_started', (event: SchedulerLifecycleEvent<'scheduler_started'>) => console.log(event.kind))
+ */
 export interface SchedulerLifecycleEvent<K extends SchedulerEventKind = SchedulerEventKind> {
   readonly kind: K;
 }
 
-/** A job was added, removed or modified. */
+/**
+ * A job was added, removed or modified.
+ *
+ * @example
+ * scheduler.on('job_added', (event: JobEvent) => console.log(event.jobId, event.jobstore))
+ */
 export interface JobEvent<K extends JobEventKind = JobEventKind> {
   readonly kind: K;
   readonly jobId: string;
   readonly jobstore: string;
 }
 
-/** A job's run was handed to its executor (`job_submitted`), or refused by `max_instances`. */
+/**
+ * A job's run was handed to its executor (`job_submitted`), or refused by `max_instances`.
+ *
+ * @example
+ * scheduler.on('job_max_instances', (event: JobSubmissionEvent) => console.warn(event.jobId, event.scheduledRunTimes))
+ */
 export interface JobSubmissionEvent<K extends SubmissionEventKind = SubmissionEventKind> {
   readonly kind: K;
   readonly jobId: string;
@@ -40,7 +108,12 @@ export interface JobSubmissionEvent<K extends SubmissionEventKind = SubmissionEv
   readonly scheduledRunTimes: readonly Date[];
 }
 
-/** A run's end, or a run time that passed its misfire grace time (`job_missed`). */
+/**
+ * A run's end, or a run time that passed its misfire grace time (`job_missed`).
+ *
+ * @example
+ * scheduler.on('job_missed', (event: JobRunEvent) => console.warn(event.jobId, event.scheduledRunTime))
+ */
 export interface JobRunEvent<K extends ExecutionEventKind = ExecutionEventKind> {
   readonly kind: K;
   readonly jobId: string;
@@ -48,12 +121,22 @@ export interface JobRunEvent<K extends ExecutionEventKind = ExecutionEventKind> 
   readonly scheduledRunTime: Date;
 }
 
-/** A run finished; `retval` is what the task returned. */
+/**
+ * A run finished; `retval` is what the task returned.
+ *
+ * @example
+ * scheduler.on('job_executed', (event: JobExecutedEvent) => console.log(event.jobId, event.retval))
+ */
 export interface JobExecutedEvent extends JobRunEvent<'job_executed'> {
   readonly retval: unknown;
 }
 
-/** A run failed; `exception` is what the task threw (or why it could not run). */
+/**
+ * A run failed; `exception` is what the task threw (or why it could not run).
+ *
+ * @example
+ * scheduler.on('job_error', (event: JobErrorEvent) => console.error(event.jobId, event.exception))
+ */
 export interface JobErrorEvent extends JobRunEvent<'job_error'> {
   readonly exception: Error;
 }
@@ -61,6 +144,9 @@ export interface JobErrorEvent extends JobRunEvent<'job_error'> {
 /**
  * A run time was skipped: it was later than the job's misfire grace time allows. A backlog skipped in
  * one step is one event for the whole span: `scheduledRunTime` is its last run time.
+ *
+ * @example
+ * scheduler.on('job_missed', (event: JobMissedEvent) => console.warn('missed', event.missedRuns ?? 1, 'up to', event.scheduledRunTime))
  */
 export interface JobMissedEvent extends JobRunEvent<'job_missed'> {
   /** For a span: how many runs it held (null when not countable cheaply, as for cron). */
@@ -69,10 +155,20 @@ export interface JobMissedEvent extends JobRunEvent<'job_missed'> {
   readonly firstScheduledRunTime?: Date;
 }
 
-/** Any of the three run outcomes; narrow on `kind`. */
+/**
+ * Any of the three run outcomes; narrow on `kind`.
+ *
+ * @example
+ * const onOutcome = (event: JobExecutionEvent) => { if (event.kind === 'job_error') console.error(event.exception) }
+ */
 export type JobExecutionEvent = JobExecutedEvent | JobErrorEvent | JobMissedEvent;
 
-/** A stored job could not be read back; it is kept, paused. */
+/**
+ * A stored job could not be read back; it is kept, paused.
+ *
+ * @example
+ * scheduler.on('job_unreadable', (event: JobUnreadableEvent) => console.warn(event.jobId, event.exception.message))
+ */
 export interface JobUnreadableEvent {
   readonly kind: StoreEventKind;
   readonly jobId: string;
@@ -102,7 +198,12 @@ export interface SchedulerEventMap {
   readonly job_unreadable: JobUnreadableEvent;
 }
 
-/** Every event kind, from the lists above. */
+/**
+ * Every event kind, from the lists above.
+ *
+ * @example
+ * const kinds: EventKind[] = ['job_executed', 'job_error']
+ */
 export type EventKind = SchedulerEventKind | JobEventKind | SubmissionEventKind | ExecutionEventKind | StoreEventKind;
 
 // The map and the kind lists must name the same kinds: a kind added to one list only fails here.
@@ -110,10 +211,20 @@ type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never
 const _everyKindHasAnEvent: SameKeys<keyof SchedulerEventMap, EventKind> = true;
 void _everyKindHasAnEvent;
 
-/** Any event; narrow on `kind`. */
+/**
+ * Any event; narrow on `kind`.
+ *
+ * @example
+ * scheduler.on('*', (event: SchedulerEvent) => console.log(event.kind))
+ */
 export type SchedulerEvent = SchedulerEventMap[EventKind];
 
-/** The event type of one kind, or of any kind for `'*'`. */
+/**
+ * The event type of one kind, or of any kind for `'*'`.
+ *
+ * @example
+ * const onError = (event: EventOf<'job_error'>) => console.error(event.exception)
+ */
 export type EventOf<K extends EventKind | '*'> = K extends EventKind ? SchedulerEventMap[K] : SchedulerEvent;
 
 /**
@@ -127,6 +238,10 @@ export type EventListener<K extends EventKind | '*' = '*'> = (event: EventOf<K>)
 /**
  * Listeners by kind (`'*'` = all). A listener that throws is logged and the others still run: the
  * scheduler loop never breaks because of a listener.
+ *
+ * @example
+ * const bus = new EventBus((error) => console.error(error))
+ * bus.on('job_added', (event) => console.log(event.jobId))
  */
 export class EventBus {
   private readonly listeners = new Map<EventKind | '*', Set<(event: SchedulerEvent) => void>>();

@@ -41,7 +41,12 @@ export interface SchedulerOptions {
   readonly runRetention?: RunRetention & { readonly trimEveryMs?: number };
 }
 
-/** Where to look up jobs; all stores when no `jobstore` is given. */
+/**
+ * Where to look up jobs; all stores when no `jobstore` is given.
+ *
+ * @example
+ * await scheduler.getJobs({ jobstore: 'default', limit: 50, after: 'report' })
+ */
 export interface JobQuery extends JobPage {
   readonly jobstore?: string;
 }

@@ -34,6 +34,12 @@ export { DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './
 export type { StoreState, StoreStatus } from './store-health.js';
 export type { JobQuery, SchedulerOptions } from './scheduler-options.js';
 
+/**
+ * Whether the scheduler is stopped, running, or running with job processing paused.
+ *
+ * @example
+ * if (scheduler.state === 'paused') scheduler.resume()
+ */
 export type SchedulerState = 'stopped' | 'running' | 'paused';
 
 /**

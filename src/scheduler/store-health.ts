@@ -3,7 +3,12 @@ import { JobStoreUnavailableError } from '../errors.js';
 import { Backoff } from './backoff.js';
 import type { Logger } from './logger.js';
 
-/** Whether a store answered its last calls (`ok`) or failed them at the connection level (`unreachable`). */
+/**
+ * Whether a store answered its last calls (`ok`) or failed them at the connection level (`unreachable`).
+ *
+ * @example
+ * if (scheduler.storeStatus().default?.state === 'unreachable') alert()
+ */
 export type StoreState = 'ok' | 'unreachable';
 
 /** Whether a store call only reads, or changes something (a due pass, a heartbeat, a run record). */

@@ -18,6 +18,12 @@ import { createJobStore } from '../stores/store-url.js';
 /** The task modules bundled with the server (`mymodule:my_function`, `tasks:daily_cleanup`, …). */
 export const EXAMPLE_TASK_MODULES = ['mymodule', 'tasks', 'examples'] as const;
 
+/**
+ * How `createApp` and `startServer` log, authenticate and shut down, beside the config.
+ *
+ * @example
+ * await startServer(config, { logger: console, shutdownTimeoutMs: 5000 })
+ */
 export interface ServerOptions {
   /** Default `console`. */
   readonly logger?: Logger;
@@ -27,11 +33,24 @@ export interface ServerOptions {
   readonly shutdownTimeoutMs?: number;
 }
 
+/**
+ * The Koa app serving the REST API and the scheduler behind it, not yet listening.
+ *
+ * @example
+ * const { app, scheduler } = await createApp(config)
+ */
 export interface JobclockApp {
   readonly app: Koa;
   readonly scheduler: Scheduler;
 }
 
+/**
+ * A listening server: its address, app and scheduler, and how to stop it.
+ *
+ * @example
+ * const server = await startServer(config)
+ * await server.close()
+ */
 export interface RunningServer extends JobclockApp {
   /** `http://host:port` (the API is under `config.api.prefix`). */
   readonly url: string;

@@ -28,20 +28,36 @@ export interface ClusterCoordination {
   leave(now: Date): Promise<void>;
 }
 
-/** Run times of one job this node now holds (or, `refused`, recorded as skipped). */
+/**
+ * Run times of one job this node now holds (or, `refused`, recorded as skipped).
+ *
+ * @example
+ * for (const { job, runTimes, refused } of claimed) if (!refused) submit(job, runTimes)
+ */
 export interface ClaimedRuns {
   readonly job: Job;
   readonly runTimes: readonly Date[];
   readonly refused?: 'max_instances';
 }
 
+/**
+ * A claimed run that started on this node (`running`) or was too late to (`missed`).
+ *
+ * @example
+ * const started: RunTransition = { jobId: 'report', scheduledRunTime, status: 'running' }
+ */
 export interface RunTransition {
   readonly jobId: string;
   readonly scheduledRunTime: Date;
   readonly status: 'running' | 'missed';
 }
 
-/** A member of the cluster, as its heartbeat row says. */
+/**
+ * A member of the cluster, as its heartbeat row says.
+ *
+ * @example
+ * const node: ClusterNode = { nodeId, hostname: 'web-1', pid: 4242, startedAt, heartbeatAt }
+ */
 export interface ClusterNode {
   readonly nodeId: string;
   readonly hostname: string;

@@ -63,7 +63,12 @@ export interface JobStore {
   readonly cluster?: ClusterCoordination | null;
 }
 
-/** What the scheduler gives a store when it opens it. */
+/**
+ * What the scheduler gives a store when it opens it.
+ *
+ * @example
+ * await store.open({ onUnreadableJob: (error) => console.warn(error.message), clock: systemClock })
+ */
 export interface StoreContext {
   /** A stored job could not be read back; the store keeps the row (paused) and reports it here. */
   onUnreadableJob(error: JobDeserializationError): void;
@@ -80,7 +85,12 @@ export interface StoreContext {
   readonly clock?: Clock;
 }
 
-/** One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat. */
+/**
+ * One scheduler process: `host:pid:random`, and how long its claims hold without a heartbeat.
+ *
+ * @example
+ * const node: NodeIdentity = { id: 'web-1:4242:x1y2', hostname: 'web-1', pid: 4242, startedAt: new Date(), leaseMs: 30_000 }
+ */
 export interface NodeIdentity {
   readonly id: string;
   readonly hostname: string;
@@ -90,6 +100,12 @@ export interface NodeIdentity {
   readonly leaseMs: number;
 }
 
+/**
+ * A page of jobs in id order: at most `limit`, after the id `after`.
+ *
+ * @example
+ * await scheduler.getJobs({ limit: 100, after: lastIdOfPreviousPage })
+ */
 export interface JobPage {
   readonly limit?: number;
   /** Only ids sorting after this one (keyset pagination). */
@@ -100,6 +116,9 @@ export interface JobPage {
  * What happens to a due job: it is rescheduled, or removed because its trigger is finished.
  * `runTimes` is one bounded batch; `backlog` says the new next run time is still due (more batches
  * follow); `missed` is a span of fire times skipped without being materialised (past the grace time).
+ *
+ * @example
+ * const advance: JobAdvance = { kind: 'reschedule', runTimes: [due], nextRunTime: next }
  */
 export type JobAdvance =
   | {
@@ -111,7 +130,12 @@ export type JobAdvance =
     }
   | { readonly kind: 'remove'; readonly runTimes: readonly Date[]; readonly missed?: MissedSpan };
 
-/** Fire times a job skipped because they were later than its `misfire_grace_time`. */
+/**
+ * Fire times a job skipped because they were later than its `misfire_grace_time`.
+ *
+ * @example
+ * const span: MissedSpan = { count: 3600, first: new Date('2026-01-01T00:00:00Z'), last: new Date('2026-01-01T00:59:59Z') }
+ */
 export interface MissedSpan {
   /** How many, when the trigger can say without walking them (interval, date); null for cron. */
   readonly count: number | null;
@@ -119,7 +143,12 @@ export interface MissedSpan {
   readonly last: Date;
 }
 
-/** A due job as it was when acquired, with what `advance` decided for it. */
+/**
+ * A due job as it was when acquired, with what `advance` decided for it.
+ *
+ * @example
+ * for (const { job, advance } of acquired) submit(job, advance.runTimes)
+ */
 export interface AcquiredJob {
   readonly job: Job;
   /** In a cluster, `runTimes` holds only the run times this node claimed. */

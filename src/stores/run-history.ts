@@ -13,6 +13,9 @@
  * - `missed`: too late to start (`misfire_grace_time`)
  * - `skipped_max_instances`: not started, `max_instances` runs of the job were going on
  * - `died`: started on a node that stopped before finishing (its lease ran out); never retried
+ *
+ * @example
+ * const failed = (await scheduler.getRuns('report')).filter((run) => run.status === 'error')
  */
 export type RunStatus = 'claimed' | 'running' | 'ok' | 'error' | 'missed' | 'skipped_max_instances' | 'died';
 
@@ -29,6 +32,10 @@ export type RunTrigger = 'scheduled' | 'manual';
  * One run of one job. A scheduled run is keyed by `(jobId, scheduledRunTime)`; a manual run, whose
  * `scheduledRunTime` is when it was asked for, also by its `manualRunId`, so it never replaces a
  * scheduled run (or another manual run) of the same millisecond.
+ *
+ * @example
+ * const [latest] = await scheduler.getRuns('report', { limit: 1 })
+ * console.log(latest?.status, latest?.durationMs)
  */
 export interface RunRecord {
   readonly jobId: string;
@@ -46,7 +53,12 @@ export interface RunRecord {
   readonly durationMs: number | null;
 }
 
-/** How much history to keep; both limits apply. */
+/**
+ * How much history to keep; both limits apply.
+ *
+ * @example
+ * new Scheduler({ runRetention: { maxPerJob: 500, maxAgeMs: 7 * 24 * 3600 * 1000 } })
+ */
 export interface RunRetention {
   /** Newest runs kept per job (default 100). */
   readonly maxPerJob?: number;
@@ -54,11 +66,20 @@ export interface RunRetention {
   readonly maxAgeMs?: number;
 }
 
+/**
+ * The run history kept when `runRetention` leaves a limit out: 100 runs per job, 30 days.
+ *
+ * @example
+ * new Scheduler({ runRetention: { ...DEFAULT_RUN_RETENTION, maxPerJob: 500 } })
+ */
 export const DEFAULT_RUN_RETENTION: Required<RunRetention> = { maxPerJob: 100, maxAgeMs: 30 * 24 * 3600 * 1000 };
 
 /**
  * Where a store keeps run history. Writes are idempotent on `(jobId, scheduledRunTime, manualRunId)`:
  * a record replaces the one with the same key.
+ *
+ * @example
+ * const runs = await store.getRuns('report', { limit: 10 })
  */
 export interface RunHistory {
   /** Inserts or replaces records, in one batch. */

@@ -1,6 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** What a running task can learn about its run. */
+/**
+ * What a running task can learn about its run.
+ *
+ * @example
+ * const job: CurrentJob | undefined = currentJob()
+ * console.log(job?.id, job?.scheduledRunTime)
+ */
 export interface CurrentJob {
   readonly id: string;
   readonly scheduledRunTime: Date;

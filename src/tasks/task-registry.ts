@@ -23,7 +23,12 @@ export function invokeTask(fn: TaskFunction, args: readonly unknown[], kwargs: R
   return (fn as (...values: unknown[]) => unknown)(...args, kwargs);
 }
 
-/** A task resolved from a `"module:function"` reference. */
+/**
+ * A task resolved from a `"module:function"` reference.
+ *
+ * @example
+ * const { fn, exportName } = registry.resolve('reports:nightly')
+ */
 export interface ResolvedTask {
   readonly reference: string;
   readonly fn: TaskFunction;

@@ -23,7 +23,12 @@ export const CATCH_UP_STEP_LIMIT = 100_000;
 /** How many fire times countFireTimes walks (cron, third-party triggers) before answering null. */
 export const COUNT_STEP_LIMIT = 10_000;
 
-/** A third-party trigger without the catch-up methods has more fire times to walk than CATCH_UP_STEP_LIMIT. */
+/**
+ * A third-party trigger without the catch-up methods has more fire times to walk than CATCH_UP_STEP_LIMIT.
+ *
+ * @example
+ * try { fireTimeAtOrAfter(trigger, current, time, now) } catch (e) { if (e instanceof CatchUpLimitError) console.warn(e.trigger) }
+ */
 export class CatchUpLimitError extends JobclockError {
   constructor(readonly trigger: string) {
     super(`Catching up ${trigger} takes more than ${CATCH_UP_STEP_LIMIT} steps; implement Trigger.getFireTimeAtOrAfter`);

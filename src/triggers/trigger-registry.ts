@@ -33,7 +33,12 @@ export function createTrigger(
   return triggerFactory(kind).create(options, context);
 }
 
-/** Every trigger name. */
+/**
+ * Every trigger name.
+ *
+ * @example
+ * triggerKinds() // ['date', 'interval', 'cron']
+ */
 export function triggerKinds(): readonly string[] {
   return [...factories.keys()];
 }

@@ -32,15 +32,31 @@ export interface Trigger {
   toString(): string;
 }
 
+/**
+ * The built-in trigger kinds, as `trigger` in a job definition names them.
+ *
+ * @example
+ * const kind: TriggerKind = 'cron'
+ */
 export type TriggerKind = 'date' | 'interval' | 'cron';
 
-/** A trigger as JSON (the REST shape, minus the job's own keys). */
+/**
+ * A trigger as JSON (the REST shape, minus the job's own keys).
+ *
+ * @example
+ * new CronTrigger({ hour: '2' }).toJSON() // { trigger: 'cron', hour: '2', … }
+ */
 export interface TriggerJSON {
   readonly trigger: TriggerKind;
   readonly [field: string]: string | number | null | TriggerKind;
 }
 
-/** Defaults a trigger takes from its scheduler when its options leave them out. */
+/**
+ * Defaults a trigger takes from its scheduler when its options leave them out.
+ *
+ * @example
+ * createTrigger('interval', { minutes: 5 }, { timezone: 'UTC', now: new Date() })
+ */
 export interface TriggerContext {
   /** IANA zone used when the options name none. */
   readonly timezone: string;
@@ -48,7 +64,12 @@ export interface TriggerContext {
   readonly now: Date;
 }
 
-/** How a trigger kind is built from its options: one entry per kind in `trigger-registry.ts`. */
+/**
+ * How a trigger kind is built from its options: one entry per kind in `trigger-registry.ts`.
+ *
+ * @example
+ * const trigger = factory.create({ minutes: 5 }, { timezone: 'UTC', now: clock.now() })
+ */
 export interface TriggerFactory {
   readonly kind: TriggerKind;
   /** Every option key this kind accepts (REST rejects any other key as unknown). */

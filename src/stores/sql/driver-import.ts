@@ -3,6 +3,9 @@ import { JobclockError } from '../../errors.js';
 /**
  * The database drivers jobclock can use. They are optional peer dependencies: an application
  * installs the one its store URL needs, and jobclock loads it only when a store of that kind opens.
+ *
+ * @example
+ * try { await scheduler.start() } catch (e) { if (e instanceof MissingDriverError) console.error(`npm install ${e.packageName}`) }
  */
 export type DriverPackage = 'pg' | 'better-sqlite3';
 

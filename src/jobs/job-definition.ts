@@ -6,6 +6,7 @@ import { describeType } from '../tasks/task-registry.js';
 import { triggerFactory } from '../triggers/trigger-registry.js';
 import type { Trigger, TriggerKind } from '../triggers/trigger.js';
 import { parseDateOption } from '../triggers/dates.js';
+import { CRON_FIELD_NAMES } from '../triggers/cron/fields.js';
 import type { Job, JobDefaults } from './job.js';
 import {
   isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerOptionShapes,
@@ -175,6 +176,11 @@ function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown
   if (trigger.kind === 'interval' && INTERVAL_LENGTH_KEYS.some((k) => k in changes)) {
     // The interval's length is one value: a new length replaces every unit, and restarts the count.
     for (const key of [...INTERVAL_LENGTH_KEYS, 'start_date']) delete current[key];
+  }
+  if (trigger.kind === 'cron') {
+    // A crontab line and the keyword fields are two spellings of one schedule: a new one replaces the old.
+    if ('crontab' in changes) for (const key of CRON_FIELD_NAMES) delete current[key];
+    if (CRON_FIELD_NAMES.some((k) => k in changes)) delete current.crontab;
   }
   return { ...current, ...changes };
 }

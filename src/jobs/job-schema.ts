@@ -102,6 +102,8 @@ export const triggerOptionShapes = {
     jitter,
   },
   cron: {
+    /** A crontab line in cron-parser's dialect (`'0 9 * * mon-fri'`, `'@daily'`), instead of the keyword fields. */
+    crontab: z.string(mustBe('crontab', 'a crontab line such as "0 9 * * mon-fri"')).nullable().optional(),
     year: cronField('year'),
     month: cronField('month'),
     day: cronField('day'),

@@ -52,8 +52,11 @@ function readDateOption(value: unknown, field: string, timezone: string): Date {
 
 const HAS_OFFSET = /T.*(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
 
-/** The form jobclock writes its own dates in (`formatInZone`), and most clients send. */
-const PLAIN_ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{3}))?(Z|[+-]\d\d:\d\d)?$/;
+/**
+ * The form jobclock writes its own dates in (`formatInZone`), and most clients send; one-digit parts
+ * (`2026-3-8 2:30:00`) too, as APScheduler 3's date regex takes them.
+ */
+const PLAIN_ISO = /^(\d{4})-(\d\d?)-(\d\d?)(?:T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{3}))?(Z|[+-]\d\d:\d\d)?)?$/;
 
 /**
  * `YYYY-MM-DDTHH:MM:SS[.mmm][Z|±HH:MM]` read without luxon, which costs tens of microseconds a date:
@@ -63,7 +66,7 @@ const PLAIN_ISO = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.(\d{3}))?(Z|[
 function parsePlainIso(text: string, timezone: string): Date | null {
   const match = PLAIN_ISO.exec(text);
   if (!match) return null;
-  const [, y, mo, d, h, mi, s, ms, offset] = match as unknown as [string, string, string, string, string, string, string, string | undefined, string | undefined];
+  const [, y, mo, d, h = '0', mi = '0', s = '0', ms, offset] = match as unknown as [string, string, string, string | undefined, string | undefined, string | undefined, string | undefined, string | undefined, string | undefined];
   const year = Number(y);
   const month = Number(mo);
   const day = Number(d);

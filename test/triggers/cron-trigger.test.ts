@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { ValidationError } from '../../src/errors.js';
 import { CronTrigger, cronTriggerFactory } from '../../src/triggers/cron/cron-trigger.js';
 import { createTrigger } from '../../src/triggers/trigger-registry.js';
 import { formatInZone } from '../../src/triggers/timezone.js';
@@ -14,36 +15,55 @@ function local(trigger: CronTrigger, from: string, n: number): string[] {
 describe('CronTrigger', () => {
   describe('fromCrontab', () => {
     it('reads day of week as crontab does: 0 and 7 are Sunday, 1 is Monday (APScheduler 3 reads 0 as Monday)', () => {
-      const sunday0 = CronTrigger.fromCrontab('30 9 * * 0');
-      const sunday7 = CronTrigger.fromCrontab('30 9 * * 7');
       const from = '2030-01-01T00:00:00Z'; // Tuesday
-      expect(local(sunday0, from, 1)).to.deep.equal(['2030-01-06T09:30:00+00:00']);
-      expect(local(sunday7, from, 1)).to.deep.equal(['2030-01-06T09:30:00+00:00']);
-      expect(sunday0.toJSON().day_of_week).to.equal('sun');
+      expect(local(CronTrigger.fromCrontab('30 9 * * 0'), from, 1)).to.deep.equal(['2030-01-06T09:30:00+00:00']);
+      expect(local(CronTrigger.fromCrontab('30 9 * * 7'), from, 1)).to.deep.equal(['2030-01-06T09:30:00+00:00']);
       expect(local(CronTrigger.fromCrontab('0 8 * * 1'), from, 1)).to.deep.equal(['2030-01-07T08:00:00+00:00']);
     });
 
-    it('maps ranges, lists, steps and names', () => {
-      expect(CronTrigger.fromCrontab('0 9 * * 1-5').toJSON().day_of_week).to.equal('mon-fri');
-      expect(CronTrigger.fromCrontab('0 9 * * 5-7').toJSON().day_of_week).to.equal('fri-sun');
-      expect(CronTrigger.fromCrontab('0 9 * * 0-7').toJSON().day_of_week).to.equal('*');
-      expect(CronTrigger.fromCrontab('0 9 * * */2').toJSON().day_of_week).to.equal('tue,thu,sat-sun');
-      expect(CronTrigger.fromCrontab('0 9 * * sun,Sat').toJSON().day_of_week).to.equal('sat-sun');
-      expect(CronTrigger.fromCrontab('0 9 * * mon-wed').toJSON().day_of_week).to.equal('mon-wed');
+    it("ORs day of month and day of week when both are restricted (Vixie cron, not APScheduler's AND)", () => {
+      // The 13th and every Friday, January 2030 (the 13th is a Sunday).
+      expect(local(CronTrigger.fromCrontab('0 0 13 * fri'), '2030-01-01T00:00:00Z', 4)).to.deep.equal([
+        '2030-01-04T00:00:00+00:00', '2030-01-11T00:00:00+00:00', '2030-01-13T00:00:00+00:00', '2030-01-18T00:00:00+00:00',
+      ]);
     });
 
-    it('passes minute, hour, day and month through, and takes a time zone', () => {
-      const trigger = CronTrigger.fromCrontab('*/15 2-3 1,15 jan-mar *', 'America/New_York');
-      expect(trigger.toJSON()).to.deep.equal({
-        trigger: 'cron', month: 'jan-mar', day: '1,15', day_of_week: '*', hour: '2-3', minute: '*/15', timezone: 'America/New_York',
+    it('reads L, 5L, 1#2, nicknames and a seconds field', () => {
+      const from = '2030-01-01T00:00:00Z';
+      expect(local(CronTrigger.fromCrontab('0 0 L * *'), from, 2)).to.deep.equal(['2030-01-31T00:00:00+00:00', '2030-02-28T00:00:00+00:00']);
+      expect(local(CronTrigger.fromCrontab('0 18 * * 5L'), from, 1)).to.deep.equal(['2030-01-25T18:00:00+00:00']);
+      expect(local(CronTrigger.fromCrontab('0 12 * * MON#2'), from, 1)).to.deep.equal(['2030-01-14T12:00:00+00:00']);
+      expect(local(CronTrigger.fromCrontab('@midnight'), from, 1)).to.deep.equal(['2030-01-02T00:00:00+00:00']);
+      expect(local(CronTrigger.fromCrontab('30 */20 * * * *'), from, 2)).to.deep.equal(['2030-01-01T00:00:30+00:00', '2030-01-01T00:20:30+00:00']);
+    });
+
+    it('fires strictly after now, as cron-parser (keyword cron includes now, as APScheduler)', () => {
+      const now = new Date('2030-01-01T09:00:00Z');
+      expect(CronTrigger.fromCrontab('0 9 * * *').getNextFireTime(null, now)?.toISOString()).to.equal('2030-01-02T09:00:00.000Z');
+      expect(new CronTrigger({ hour: 9 }).getNextFireTime(null, now)?.toISOString()).to.equal('2030-01-01T09:00:00.000Z');
+    });
+
+    it('shows the line as written in JSON, with the zone, dates and jitter, and takes a zone name alone', () => {
+      const trigger = CronTrigger.fromCrontab('*/15 2-3 1,15 JAN-mar *', {
+        timezone: 'America/New_York', start_date: '2030-01-01T00:00:00', end_date: '2030-06-01T00:00:00', jitter: 5,
       });
-      expect(local(trigger, '2030-01-01T00:00:00Z', 2)).to.deep.equal(['2030-01-01T02:00:00-05:00', '2030-01-01T02:15:00-05:00']);
+      expect(trigger.toJSON()).to.deep.equal({
+        trigger: 'cron', crontab: '*/15 2-3 1,15 JAN-mar *', timezone: 'America/New_York',
+        start_date: '2030-01-01T00:00:00-05:00', end_date: '2030-06-01T00:00:00-04:00', jitter: 5,
+      });
+      expect(CronTrigger.fromCrontab('0 9 * * 1', 'Europe/Paris').timezone).to.equal('Europe/Paris');
+      expect(String(CronTrigger.fromCrontab('@daily'))).to.equal('cron[crontab="@daily"]');
     });
 
     it('round-trips through JSON with the same schedule', () => {
       const trigger = CronTrigger.fromCrontab('0 9 * * 0', 'Europe/London');
       const copy = cronTriggerFactory.create(stripKind(trigger.toJSON()), context);
+      expect(copy.toJSON()).to.deep.equal(trigger.toJSON());
       expect(fireTimes(copy, context.now, 5)).to.deep.equal(fireTimes(trigger, context.now, 5));
+    });
+
+    it('refuses a crontab line mixed with keyword fields', () => {
+      expect(() => cronTriggerFactory.create({ crontab: '0 9 * * *', hour: 3 }, context)).to.throw(ValidationError, /crontab cannot be combined.*hour/);
     });
   });
 

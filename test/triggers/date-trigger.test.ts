@@ -19,6 +19,13 @@ describe('DateTrigger', () => {
     }
   });
 
+  it('takes one-digit date and time parts, as APScheduler 3 does (2026-3-8 2:30:00)', () => {
+    const at = (run_date: string) => iso(new DateTrigger({ run_date, timezone: 'Europe/Paris' }).getNextFireTime(null, context.now));
+    expect(at('2026-3-8 2:30:00')).to.equal('2026-03-08T01:30:00.000Z');
+    expect(at('2026-3-8')).to.equal(at('2026-03-08'));
+    expect(at('2026-3-8T2:30:00+05:30')).to.equal('2026-03-07T21:00:00.000Z');
+  });
+
   it('reads naive times in gaps and repeats as APScheduler 3 (pytz is_dst=False) does', () => {
     const at = (run_date: string, timezone: string) => iso(new DateTrigger({ run_date, timezone }).getNextFireTime(null, context.now));
     expect(at('2030-03-31 01:30:00', 'Europe/London')).to.equal('2030-03-31T01:30:00.000Z'); // = 02:30 BST

@@ -94,11 +94,20 @@ describe('trigger validation', () => {
     rejects(dateTriggerFactory, { run_date: '2030-01-01', jitter: Number.NaN }, /jitter/);
   });
 
-  it('rejects bad crontab lines', () => {
-    expect(() => CronTrigger.fromCrontab('* * * *')).to.throw(ValidationError, /got 4, expected 5/);
-    expect(() => CronTrigger.fromCrontab('* * * * 8')).to.throw(ValidationError, /"day_of_week".*"8"/);
-    expect(() => CronTrigger.fromCrontab('* * * * 5-1')).to.throw(ValidationError, /"day_of_week".*starts after it ends/);
-    expect(() => CronTrigger.fromCrontab('* * * * */0')).to.throw(ValidationError, /step/);
-    expect(() => CronTrigger.fromCrontab('61 * * * *')).to.throw(ValidationError, /"minute".*61/);
+  it('rejects bad crontab lines, naming the field and the reason', () => {
+    expect(() => CronTrigger.fromCrontab('* * * *')).to.throw(ValidationError, /expected 5 fields .* or 6 with seconds first, got 4/);
+    expect(() => CronTrigger.fromCrontab('* * * * * * *')).to.throw(ValidationError, /got 7/);
+    expect(() => CronTrigger.fromCrontab('')).to.throw(ValidationError, /got 0/);
+    expect(() => CronTrigger.fromCrontab('* * * * 8')).to.throw(ValidationError, /day of week field "8".*expected range 0-7/);
+    expect(() => CronTrigger.fromCrontab('* * * * 5-1')).to.throw(ValidationError, /day of week field "5-1".*min\(5\) > max\(1\)/);
+    expect(() => CronTrigger.fromCrontab('* * * * */0')).to.throw(ValidationError, /day of week field "\*\/0"/);
+    expect(() => CronTrigger.fromCrontab('61 * * * *')).to.throw(ValidationError, /minute field "61".*got value 61/);
+    expect(() => CronTrigger.fromCrontab('61 * * * * *')).to.throw(ValidationError, /second field "61"/);
+    expect(() => CronTrigger.fromCrontab('0 0 * foo *')).to.throw(ValidationError, /month field "foo".*"foo"/);
+    expect(() => CronTrigger.fromCrontab('0 0 31 2 *')).to.throw(ValidationError, /day of month field "31" with the month field "2"/);
+    expect(() => CronTrigger.fromCrontab('@reboot')).to.throw(ValidationError, /@reboot .*no meaning for a scheduler/);
+    expect(() => CronTrigger.fromCrontab('@fortnightly')).to.throw(ValidationError, /unknown nickname/);
+    expect(() => CronTrigger.fromCrontab('H 9 * * *')).to.throw(ValidationError, /minute field "H": hashed values \(H\) are not supported/);
+    expect(() => CronTrigger.fromCrontab(5 as unknown as string)).to.throw(ValidationError, /crontab must be a string/);
   });
 });

@@ -3,7 +3,8 @@ import { describe, parseOptionalDate, type DateInput, rejectUnknownOptions, requ
 import { applyJitter, parseJitter, type RandomSource } from '../jitter.js';
 import { dateToWall, formatInZone, requireTimezone, wallToDate, zoneNamed, type WallDate, type Zone } from '../timezone.js';
 import type { Trigger, TriggerContext, TriggerFactory, TriggerJSON } from '../trigger.js';
-import { cronFieldError, WEEKDAYS } from './expressions.js';
+import { parseCrontab } from './crontab.js';
+import { cronFieldError } from './expressions.js';
 import { buildCronFields, CRON_FIELD_NAMES, nextMatchingWallDate, type CronField, type CronFieldName } from './fields.js';
 
 /** A cron field: an APScheduler expression string (`'*\/5'`, `'mon-fri'`, `'last fri'`) or a number. */
@@ -21,10 +22,15 @@ export type CronTriggerOptions = {
   readonly timezone?: string;
   /** Delay each fire time by up to this many seconds, at random. */
   readonly jitter?: number | null;
+  /** A crontab line (`'0 9 * * mon-fri'`, `'@daily'`) instead of the keyword fields; see {@link CronTrigger.fromCrontab}. */
+  readonly crontab?: string | null;
 };
 
+/** What {@link CronTrigger.fromCrontab} takes besides the line. */
+export type CrontabOptions = Pick<CronTriggerOptions, 'start_date' | 'end_date' | 'timezone' | 'jitter'>;
+
 const DAY_MS = 86_400_000;
-const OPTION_KEYS: readonly string[] = [...CRON_FIELD_NAMES, 'start_date', 'end_date', 'timezone', 'jitter'];
+const OPTION_KEYS: readonly string[] = [...CRON_FIELD_NAMES, 'crontab', 'start_date', 'end_date', 'timezone', 'jitter'];
 
 /**
  * Fires when the wall-clock time in `timezone` matches every field, as APScheduler 3.9's
@@ -50,6 +56,8 @@ export class CronTrigger implements Trigger {
   readonly endDate: Date | null;
   readonly jitter: number | null;
   readonly fields: readonly CronField[];
+  /** The crontab line exactly as given, or null for a trigger built from keyword fields. */
+  readonly crontab: string | null;
   private readonly zone: Zone;
   /** Scratch space for the search: reused so the hot path allocates only its result. */
   private readonly scratch: WallDate = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
@@ -65,34 +73,26 @@ export class CronTrigger implements Trigger {
     this.endDate = parseOptionalDate(options.end_date, 'end_date', this.timezone);
     requireOrderedDates(this.startDate, this.endDate, this.timezone);
     this.jitter = parseJitter(options.jitter);
-    this.fields = buildCronFields(readFieldValues(options));
+    this.crontab = options.crontab ?? null;
+    this.fields = this.crontab === null ? buildCronFields(readFieldValues(options)) : crontabFields(this.crontab, options);
   }
 
   /**
-   * A trigger from a standard five-field crontab line, `minute hour day month day_of_week`.
-   *
-   * Unlike APScheduler 3, whose `from_crontab` passes the day-of-week field through unchanged (so
-   * its `0` means Monday — a known bug), the day of week here has its crontab meaning: 0 and 7 are
-   * Sunday, 1 is Monday … 6 is Saturday, and `sun`…`sat` names work too. As in APScheduler (and
-   * unlike Vixie cron), a line restricting both day and day of week needs both to match.
+   * A trigger from a crontab line in cron-parser 5's dialect: 5 fields (`minute hour day month
+   * day-of-week`) or 6 with seconds first, names in any case, lists, ranges, steps, `L` (last day of
+   * the month), `5L` (last Friday), `1#2` (second Monday), 0 and 7 = Sunday, `?`, and the nicknames
+   * `@yearly` `@annually` `@monthly` `@weekly` `@daily` `@midnight` `@hourly` (and cron-parser's
+   * `@minutely` `@secondly` `@weekdays` `@weekends`). When both day fields are restricted a day
+   * matches when either does (Vixie cron's rule, not APScheduler's `from_crontab`, which needs both).
+   * The job JSON shows the line as written. The second argument may be a zone name alone.
    *
    * @example
-   * CronTrigger.fromCrontab('30 9 * * 1-5', 'Europe/London') // 09:30 Monday to Friday
-   * CronTrigger.fromCrontab('0 0 * * 0').toJSON().day_of_week // 'sun'
+   * CronTrigger.fromCrontab('0 9 * * mon-fri', { timezone: 'Europe/Paris' }) // 09:00 Monday to Friday
+   * CronTrigger.fromCrontab('0 0 13 * fri').toJSON() // { trigger: 'cron', crontab: '0 0 13 * fri', timezone: 'UTC' }
    */
-  static fromCrontab(expression: string, timezone?: string, context: Partial<TriggerContext> = {}): CronTrigger {
-    if (typeof expression !== 'string') {
-      throw new ValidationError(`A crontab expression must be a string, got ${describe(expression)}`);
-    }
-    const values = expression.trim().split(/\s+/);
-    if (values.length !== 5) {
-      throw new ValidationError(`Wrong number of fields in crontab expression ${JSON.stringify(expression)}: got ${values.length}, expected 5`);
-    }
-    const [minute, hour, day, month, dayOfWeek] = values as [string, string, string, string, string];
-    return new CronTrigger(
-      { minute, hour, day, month, day_of_week: crontabDayOfWeek(dayOfWeek), ...(timezone === undefined ? {} : { timezone }) },
-      context,
-    );
+  static fromCrontab(line: string, options: CrontabOptions | string = {}, context: Partial<TriggerContext> = {}): CronTrigger {
+    const rest = typeof options === 'string' ? { timezone: options } : options;
+    return new CronTrigger({ ...rest, crontab: line }, context);
   }
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
@@ -102,8 +102,12 @@ export class CronTrigger implements Trigger {
       const previous = previousFireTime.getTime();
       start = Math.min(now.getTime(), previous + 1);
       if (start === previous) start += 1;
+    } else if (this.startDate && this.startDate > now) {
+      start = this.startDate.getTime();
     } else {
-      start = this.startDate ? Math.max(now.getTime(), this.startDate.getTime()) : now.getTime();
+      // A crontab line's first fire time is strictly after now, as cron-parser's next() (and cron,
+      // which never fires the minute it reads the line); APScheduler's keyword cron includes now.
+      start = this.crontab === null ? now.getTime() : now.getTime() + 1;
     }
     const fireTime = this.nextMatch(Math.ceil(start / 1000) * 1000);
     if (fireTime === null || (this.endDate && fireTime > this.endDate.getTime())) return null;
@@ -139,7 +143,8 @@ export class CronTrigger implements Trigger {
 
   toJSON(): TriggerJSON {
     const json: Record<string, string | number> = {};
-    for (const field of this.fields) if (!field.isDefault) json[field.name] = field.toString();
+    if (this.crontab !== null) json.crontab = this.crontab;
+    else for (const field of this.fields) if (!field.isDefault) json[field.name] = field.toString();
     if (this.startDate) json.start_date = formatInZone(this.startDate, this.timezone);
     if (this.endDate) json.end_date = formatInZone(this.endDate, this.timezone);
     json.timezone = this.timezone;
@@ -149,6 +154,7 @@ export class CronTrigger implements Trigger {
 
   /** APScheduler's `str()`: `cron[hour='2', minute='30']`. */
   toString(): string {
+    if (this.crontab !== null) return `cron[crontab=${JSON.stringify(this.crontab)}]`;
     const options = this.fields.filter((f) => !f.isDefault).map((f) => `${f.name}='${f.toString()}'`);
     return `cron[${options.join(', ')}]`;
   }
@@ -168,50 +174,13 @@ function readFieldValues(options: CronTriggerOptions): Partial<Record<CronFieldN
   return values;
 }
 
-const CRONTAB_DOW_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
-const CRONTAB_DOW_PART = /^(?:\*|([a-z]+|\d+)(?:-([a-z]+|\d+))?)(?:\/(\d+))?$/i;
-
-/**
- * Rewrites a crontab day-of-week field (0/7 = Sunday) as an APScheduler one (0 = Monday), spelled
- * with names so the stored form cannot be misread: `1-5` → `mon-fri`, `0` → `sun`, `*` → `*`.
- */
-function crontabDayOfWeek(field: string): string {
-  const days = new Set<number>();
-  for (const part of field.split(',')) {
-    const match = CRONTAB_DOW_PART.exec(part);
-    if (!match) throw cronFieldError('day_of_week', `${JSON.stringify(part)} is not a valid crontab day of week (0-7 or sun-sat)`);
-    const first = match[1] === undefined ? 0 : crontabDay(match[1]);
-    const last = match[2] !== undefined ? crontabDay(match[2]) : match[1] === undefined || match[3] !== undefined ? 7 : first;
-    const step = match[3] === undefined ? 1 : Number(match[3]);
-    if (step === 0) throw cronFieldError('day_of_week', `step must be at least 1 in ${JSON.stringify(part)}`);
-    if (first > last) throw cronFieldError('day_of_week', `range ${JSON.stringify(part)} starts after it ends`);
-    // Crontab 0 and 7 are Sunday, APScheduler's 6; crontab 1 (Monday) is APScheduler's 0.
-    for (let day = first; day <= last; day += step) days.add((day + 6) % 7);
+/** A crontab line's fields; the line stands alone, so keyword fields beside it are an error. */
+function crontabFields(line: string, options: CronTriggerOptions): CronField[] {
+  const mixed = CRON_FIELD_NAMES.filter((name) => options[name] !== undefined && options[name] !== null);
+  if (mixed.length > 0) {
+    throw new ValidationError(`crontab cannot be combined with keyword cron fields (got ${mixed.join(', ')}); give one or the other`);
   }
-  return apschedulerDayOfWeek([...days].sort((a, b) => a - b));
-}
-
-function crontabDay(text: string): number {
-  const named = CRONTAB_DOW_NAMES.indexOf(text.toLowerCase());
-  const value = /^\d+$/.test(text) ? Number(text) : named;
-  if (value < 0 || value > 7) {
-    throw cronFieldError('day_of_week', `${JSON.stringify(text)} is not a crontab day of week (0-7 or sun-sat)`);
-  }
-  return value;
-}
-
-/** Sorted APScheduler weekdays as the shortest list of name ranges. */
-function apschedulerDayOfWeek(days: readonly number[]): string {
-  if (days.length === 7) return '*';
-  const runs: string[] = [];
-  for (let i = 0; i < days.length; ) {
-    let j = i;
-    while (j + 1 < days.length && (days[j + 1] as number) === (days[j] as number) + 1) j += 1;
-    const first = WEEKDAYS[days[i] as number];
-    runs.push(j === i ? `${first}` : `${first}-${WEEKDAYS[days[j] as number]}`);
-    i = j + 1;
-  }
-  return runs.join(',');
+  return parseCrontab(line);
 }
 
 /**

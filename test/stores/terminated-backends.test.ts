@@ -25,7 +25,7 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
  * emits 'error', and with nobody listening that event would kill the user's process.
  */
 describe('SqlJobStore on PostgreSQL: its sessions are terminated', function () {
-  this.timeout(60_000);
+  this.timeout(240_000);
   let schema: TestSchema;
   const closing: (() => Promise<unknown>)[] = [];
 
@@ -84,10 +84,10 @@ describe('SqlJobStore on PostgreSQL: its sessions are terminated', function () {
     await scheduler.start();
     expect(await waitFor(() => ran.length >= 2, 20_000), 'runs before').to.equal(true);
 
-    for (let round = 0; round < 8; round++) {
+    for (let round = 0; round < 5; round++) {
       await sql`select pg_terminate_backend(pid) from pg_stat_activity where usename = ${role}`.execute(schema.db);
       const before = ran.length;
-      expect(await waitFor(() => ran.length > before, 20_000), `runs resume after termination ${round + 1}`).to.equal(true);
+      expect(await waitFor(() => ran.length > before, 60_000), `runs resume after termination ${round + 1}`).to.equal(true);
     }
     await scheduler.shutdown();
   });

@@ -52,7 +52,13 @@ export function pgTimeoutSettings(timeouts: StoreTimeouts = {}): pg.PoolConfig {
  */
 export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number): PostgresPool {
   return {
-    connect: async () => new AbandoningClient(await pool.connect(), queryMs),
+    // A callback, not the promise: the wrapper must listen for 'error' in the very call that hands
+    // the client out. A promise resumes only after the socket's chunk is parsed, and the server's
+    // FATAL message may follow ReadyForQuery in that same chunk (a session terminated as it opened).
+    connect: () =>
+      new Promise<PostgresPoolClient>((resolve, reject) =>
+        pool.connect((error, client) => (error || !client ? reject(error) : resolve(new AbandoningClient(client, queryMs)))),
+      ),
     end: () => pool.end(),
   };
 }

@@ -195,10 +195,16 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
       });
 
       it('answers 409 when a run would exceed max_instances', async () => {
-        await t.call('POST', '/jobs', { id: 'busy', func: 'examples:sleep', trigger: 'interval', hours: 1, kwargs: { seconds: 0.5 } });
+        // The first run holds its instance until the test lets it finish.
+        let open = () => {};
+        const gate = new Promise<void>((resolve) => (open = resolve));
+        t.server.scheduler.registerTasks('gate', { wait: () => gate });
+        await t.call('POST', '/jobs', { id: 'busy', func: 'gate:wait', trigger: 'interval', hours: 1 });
+        const submitted = new Promise<void>((resolve) => t.server.scheduler.on('job_submitted', (event) => event.jobId === 'busy' && resolve()));
         const first = t.call('POST', '/jobs/busy/run');
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await submitted;
         const second = await t.call('POST', '/jobs/busy/run');
+        open();
         expect(second.status).to.equal(409);
         expect(second.json.error_message).to.match(/maximum/);
         expect((await first).status).to.equal(200);

@@ -65,8 +65,10 @@ async function crashRounds(kills: number, env: Record<string, string>, checkAfte
       server = await startServer(env);
       await verify(server, model, round);
       const workers = Array.from({ length: 4 }, (_, w) => mutate(server as ServerProcess, model, random, `r${round}w${w}`));
-      // Kill at a random moment of the stream.
-      await new Promise((resolve) => setTimeout(resolve, 100 + random.int(900)));
+      // Kill at a random moment of the stream, once it flows (a busy machine may take a while to start it).
+      const before = model.acknowledged;
+      for (const deadline = Date.now() + 60_000; model.acknowledged < before + 4 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, random.int(900)));
       await server.kill();
       await Promise.all(workers);
       checkAfterKill();

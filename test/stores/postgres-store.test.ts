@@ -49,6 +49,30 @@ describe('SqlJobStore on PostgreSQL, several stores at once', function () {
     }
   });
 
+  it('opens while other sessions create and drop schemas of their own on the same database', async function () {
+    // The migrator lists the tables of every schema; one dropped under that listing must not fail
+    // this store's open (other applications, or parallel test runs, share the database).
+    let churning = true;
+    const churn = (async () => {
+      for (let n = 0; churning; n++) {
+        const other = `${schema.name}_churn_${n}`;
+        await sql`create schema ${sql.id(other)}`.execute(schema.db);
+        await sql`create table ${sql.table(`${other}.t`)} (id serial primary key, note text)`.execute(schema.db);
+        await sql`drop schema ${sql.id(other)} cascade`.execute(schema.db);
+      }
+    })();
+    try {
+      for (let n = 0; n < 15; n++) {
+        const store = newStore({ tablePrefix: `p${n}_` });
+        await store.open({ onUnreadableJob: () => {} });
+        await store.close();
+      }
+    } finally {
+      churning = false;
+      await churn;
+    }
+  });
+
   /** Acquires until nothing is due; an empty batch alone may only mean the rest is locked by others. */
   async function drain(store: JobStore, now: Date, batchSize: number): Promise<string[]> {
     const got: string[] = [];

@@ -52,7 +52,13 @@ export function pgTimeoutSettings(timeouts: StoreTimeouts = {}): pg.PoolConfig {
  */
 export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number): PostgresPool {
   return {
-    connect: async () => new AbandoningClient(await pool.connect(), queryMs),
+    // A callback, not the promise: the wrapper must listen for 'error' in the very call that hands
+    // the client out. A promise resumes only after the socket's chunk is parsed, and the server's
+    // FATAL message may follow ReadyForQuery in that same chunk (a session terminated as it opened).
+    connect: () =>
+      new Promise<PostgresPoolClient>((resolve, reject) =>
+        pool.connect((error, client) => (error || !client ? reject(error) : resolve(new AbandoningClient(client, queryMs)))),
+      ),
     end: () => pool.end(),
   };
 }
@@ -61,11 +67,23 @@ class AbandoningClient implements PostgresPoolClient {
   /** Set when the connection was dropped (timed out, or failed under a query); it runs nothing more. */
   private abandoned: JobStoreUnavailableError | null = null;
   private released = false;
+  /**
+   * pg-pool listens for a client's 'error' only while the client is idle in the pool. Checked out
+   * (between two statements of a transaction, say), a connection the server ends (an administrator's
+   * pg_terminate_backend, a failover) emits 'error' with no query to take it; unheard, that event
+   * would kill the process. Heard here, it marks the connection dead: the next statement reports the
+   * store unreachable.
+   */
+  private readonly onConnectionError = (error: unknown): void => {
+    this.abandoned ??= new JobStoreUnavailableError(unreachableSummary(error) ?? 'the connection failed', { cause: error });
+  };
 
   constructor(
     private readonly inner: pg.PoolClient,
     private readonly queryMs: number,
-  ) {}
+  ) {
+    inner.on('error', this.onConnectionError);
+  }
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
@@ -120,6 +138,9 @@ class AbandoningClient implements PostgresPoolClient {
   private releaseInner(destroy: boolean): void {
     if (this.released) return;
     this.released = true;
+    this.inner.removeListener('error', this.onConnectionError);
+    // A connection that failed must not go back to the pool.
+    if (this.abandoned) destroy = true;
     // A truthy argument makes pg end the client (destroying the socket when a query is active).
     this.inner.release(destroy ? new Error('dropped by the job store') : undefined);
   }

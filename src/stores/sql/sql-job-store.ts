@@ -309,15 +309,21 @@ export class SqlJobStore implements JobStore {
     try {
       const schema = await this.statements.resolveSchema(kysely, this.names.schema);
       const names: StoreNames = { ...this.names, schema };
-      const { error, results = [] } = await this.statements.guardMigrations(kysely, (db) =>
-        new Migrator({
-          db,
-          provider: new StoreMigrationProvider(names, this.target.dialect),
-          migrationTableName: names.migrations,
-          migrationLockTableName: names.migrationLock,
-          migrationTableSchema: schema ?? undefined,
-        }).migrateToLatest(),
-      );
+      const migrate = () =>
+        this.statements.guardMigrations(kysely, (db) =>
+          new Migrator({
+            db,
+            provider: new StoreMigrationProvider(names, this.target.dialect),
+            migrationTableName: names.migrations,
+            migrationLockTableName: names.migrationLock,
+            migrationTableSchema: schema ?? undefined,
+          }).migrateToLatest(),
+        );
+      let { error, results = [] } = await migrate();
+      // Kysely's migrator lists the tables of every schema (PostgresIntrospector.getTables): a schema
+      // another session drops meanwhile fails that listing with "schema … does not exist" (a catalog
+      // race, nothing to do with this store). The next listing no longer sees it.
+      for (let retry = 0; retry < 10 && isOtherSchemaGone(error, schema); retry++) ({ error, results = [] } = await migrate());
       // Kysely's migrator reports a failure instead of throwing it: an unreachable store stays that.
       if (error instanceof JobStoreUnavailableError) throw error;
       if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
@@ -384,6 +390,12 @@ export class SqlJobStore implements JobStore {
     if (!this.statements.isUnstorableJson(error)) return error;
     return new ValidationError(`Job "${id}" holds text the store cannot keep (a \\u0000 character or an unpaired surrogate)`);
   }
+}
+
+/** SQLSTATE 3F000 invalid_schema_name about a schema other than the store's own. */
+function isOtherSchemaGone(error: unknown, ownSchema: string | null): boolean {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false;
+  return ownSchema === null || !error.message.includes(`"${ownSchema}"`);
 }
 
 /** One NOTIFY channel per store (schema + prefix), so stores sharing a database wake only their own nodes. */

@@ -52,8 +52,8 @@ async function measure(size: number, kind: 'burst' | 'steady') {
     if (kind === 'burst') {
       // Wait for the backlog to drain.
       for (;;) {
-        const { rows } = await admin.query(`select count(*)::int as n from ${schema}.jobclock_runs where status = 'ok'`);
-        if (rows[0].n >= BURST) break;
+        const { rows } = await admin.query<{ n: number }>(`select count(*)::int as n from ${schema}.jobclock_runs where status = 'ok'`);
+        if ((rows[0]?.n ?? 0) >= BURST) break;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -103,7 +103,7 @@ async function startNode(schema: string): Promise<ChildProcess> {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => line.startsWith('ready ') && resolve());
+    createInterface({ input: child.stdout }).on('line', (line) => line.startsWith('ready ') && resolve());
     child.once('exit', (code) => reject(new Error(`node exited (${code})`)));
   });
   return child;

@@ -5,6 +5,7 @@
 import { childParams, report } from '../lib/result.js';
 import { addAll, benchScheduler, benchStore, LatenessRecorder, type StoreKind } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ store: 'memory' as StoreKind, n: 5000, bulk: 50_000 });
 const place = benchStore(params.store);
 const scheduler = benchScheduler(place.create(), new LatenessRecorder());

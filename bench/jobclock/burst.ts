@@ -8,6 +8,7 @@ import { childParams, report } from '../lib/result.js';
 import { summarize } from '../lib/stats.js';
 import { addAll, benchScheduler, benchStore, LatenessRecorder, within, type StoreKind } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ store: 'memory' as StoreKind, n: 20_000, minLeadMs: 1000, cluster: true });
 const place = benchStore(params.store, { cluster: params.cluster });
 const recorder = new LatenessRecorder();

@@ -6,6 +6,7 @@ import { createJobStore } from '../../src/stores/store-url.js';
 import { childParams, report } from '../lib/result.js';
 import { benchScheduler, LatenessRecorder, sleep, within, type StoreKind } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ store: 'sqlite' as StoreKind, url: '', schema: null as string | null, due: 10 });
 const recorder = new LatenessRecorder();
 const scheduler = benchScheduler(createJobStore(params.url, { schema: params.schema }), recorder);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { childParams, parseResults, report } from '../lib/result.js';
 import { benchScheduler, benchStore, LatenessRecorder, type StoreKind } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ store: 'sqlite' as StoreKind, n: 1_000_000 });
 const place = benchStore(params.store);
 const CHUNK = 10_000;

@@ -7,6 +7,7 @@ import { summarize } from '../lib/stats.js';
 import { expectedRuns, steadyBase, steadyPlan } from '../lib/steady-plan.js';
 import { addAll, benchScheduler, benchStore, LatenessRecorder, sleep, type StoreKind } from './harness.js';
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ store: 'memory' as StoreKind, jobs: 1, durationMs: 30_000, phaseMs: 0, scenario: '' });
 const place = benchStore(params.store);
 const recorder = new LatenessRecorder();

@@ -11,6 +11,7 @@ import { summarize } from '../lib/stats.js';
 import { steadyBase } from '../lib/steady-plan.js';
 
 const version = (createRequire(import.meta.url)('node-schedule/package.json') as { version: string }).version;
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion -- the cast sets childParams' inferred type (widened to string without it)
 const params = childParams({ mode: 'burst' as 'burst' | 'steady', n: 20_000, durationMs: 30_000 });
 const now = preciseClock();
 const samples: number[] = [];
@@ -25,7 +26,7 @@ if (params.mode === 'burst') {
   for (let i = 0; i < probe; i++) schedule.scheduleJob(`probe-${i}`, new Date('2100-01-01T00:00:00Z'), () => {});
   const perJobMs = (now() - probeStart) / probe;
   for (let i = 0; i < probe; i++) schedule.cancelJob(`probe-${i}`);
-  let due = 0;
+  let due: number;
   for (let factor = 1.5; ; factor *= 3) {
     due = Math.ceil(now() + Math.max(1000, factor * perJobMs * params.n + 500));
     samples.length = 0;

@@ -64,6 +64,7 @@ export abstract class PooledExecutor implements Executor {
     try {
       running = entry.submission(this.invoke);
     } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on whatever the submission threw
       running = Promise.reject(error);
     }
     running.then(

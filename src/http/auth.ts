@@ -46,9 +46,11 @@ export function requireAuth(options: AuthOptions | undefined): (ctx: Context, ne
   const challenge = users.length > 0 ? BASIC_CHALLENGE : (options?.challenge ?? 'Bearer realm="jobclock"');
   return async (ctx: Context, next: Next) => {
     const byBasic = users.length > 0 && basicCredentialsMatch(ctx.get('Authorization'), users);
+    // A hook written in plain JavaScript may return any truthy value: only `true` lets the request in.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- see above
     const byHook = !byBasic && options?.authenticate !== undefined && (await options.authenticate(ctx)) === true;
     if (!byBasic && !byHook) throw new AuthenticationError(challenge);
-    return next();
+    await next();
   };
 }
 

@@ -122,6 +122,7 @@ function assertJsonMediaType(ctx: Context): void {
 function assertStorableJson(root: unknown): void {
   const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 0 }];
   while (stack.length > 0) {
+    // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- the loop runs while the stack is not empty
     const { value, depth } = stack.pop()!;
     if (typeof value === 'string') {
       assertStorableString(value, 'a string');

@@ -1,7 +1,7 @@
 import type { Router, RouterContext, RouterMiddleware } from '@koa/router';
 import type { Context, Next } from 'koa';
 import { JobLookupError, JobStoreUnavailableError, ValidationError } from '../errors.js';
-import type { JobChanges, JobDefinition } from '../jobs/job-definition.js';
+import type { JobDefinition } from '../jobs/job-definition.js';
 import { MAX_ID_LENGTH } from '../jobs/job-definition.js';
 import type { Job } from '../jobs/job.js';
 import { jobToJSON } from './job-json.js';
@@ -130,7 +130,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.patch(name('update_job'), '/jobs/:id', ...guard, async (ctx) => {
     const id = jobIdOf(ctx);
     const changes = requireJobObject(await body(ctx), 'Job changes');
-    ctx.body = await jobWithLastRun(scheduler, await scheduler.modifyJob(id, changes as JobChanges));
+    ctx.body = await jobWithLastRun(scheduler, await scheduler.modifyJob(id, changes));
   });
 
   router.post(name('pause_job'), '/jobs/:id/pause', ...guard, async (ctx) => {
@@ -289,12 +289,14 @@ function confineToPrefix(router: Router, prefix: string): Router {
   const inside = (path: string) => prefix === '' || path === prefix || path.startsWith(`${prefix}/`);
   const dispatch = router.middleware();
   const allowed = router.allowedMethods.bind(router);
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- passes on Koa's middleware result (typed any)
   const confined = Object.assign((ctx: Context, next: Next) => (inside(ctx.path) ? dispatch(ctx as never, next) : next()), {
     router,
   });
-  router.routes = router.middleware = () => confined as unknown as ReturnType<Router['routes']>;
+  router.routes = router.middleware = () => confined;
   router.allowedMethods = (opts) => {
     const middleware = allowed(opts);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-return -- passes on Koa's middleware result (typed any)
     return (ctx, next) => (inside(ctx.path) ? middleware(ctx, next) : next());
   };
   return router;

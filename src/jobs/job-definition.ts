@@ -175,6 +175,7 @@ function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown
   const current: Record<string, unknown> = { ...json };
   if (trigger.kind === 'interval' && INTERVAL_LENGTH_KEYS.some((k) => k in changes)) {
     // The interval's length is one value: a new length replaces every unit, and restarts the count.
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops a fixed list of option keys
     for (const key of [...INTERVAL_LENGTH_KEYS, 'start_date']) delete current[key];
   }
   if (trigger.kind === 'cron') {
@@ -233,7 +234,7 @@ function splitKeys(def: Readonly<Record<string, unknown>>): { jobOptions: JobOpt
     if (JOB_KEYS.has(key)) jobOptions[key] = value;
     else triggerOptions[key] = value;
   }
-  return { jobOptions: jobOptions as JobOptions, triggerOptions };
+  return { jobOptions, triggerOptions };
 }
 
 function requireObject(input: unknown, what: string): Record<string, unknown> {

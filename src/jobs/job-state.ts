@@ -59,8 +59,9 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
   const { trigger: kind, ...options } = trigger;
   let builtTrigger;
   try {
-    // A stored trigger carries its own timezone and start date, so the context is only a fallback.
-    builtTrigger = createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date() });
+    // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
+    // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
+    builtTrigger = createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
   } catch (error) {
     throw new JobDeserializationError(id, `bad trigger: ${(error as Error).message}`);
   }

@@ -209,7 +209,6 @@ export type EventKind = SchedulerEventKind | JobEventKind | SubmissionEventKind 
 // The map and the kind lists must name the same kinds: a kind added to one list only fails here.
 type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 const _everyKindHasAnEvent: SameKeys<keyof SchedulerEventMap, EventKind> = true;
-void _everyKindHasAnEvent;
 
 /**
  * Any event; narrow on `kind`.

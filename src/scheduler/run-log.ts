@@ -139,7 +139,8 @@ export class RunLog {
   private async writeWithRetry(write: () => Promise<void>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await write();
+        await write();
+        return;
       } catch (error) {
         const delay = RETRY_DELAYS_MS[attempt];
         if (delay === undefined || !this.retrying) throw error;

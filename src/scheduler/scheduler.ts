@@ -19,7 +19,7 @@ import type { RunRecord } from '../stores/run-history.js';
 import type { TaskFunction } from '../tasks/task-registry.js';
 import { TaskRegistry } from '../tasks/task-registry.js';
 import type { Trigger, TriggerKind } from '../triggers/trigger.js';
-import { ClusterMembership, DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
+import { ClusterMembership, DEFAULT_CLUSTER_TIMING, type ClusterInfo } from './cluster-membership.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus, type EventKind, type EventListener } from './events.js';
 import type { Logger } from './logger.js';

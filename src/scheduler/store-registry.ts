@@ -171,7 +171,7 @@ export class StoreRegistry {
   async getRuns(jobId: string, limit: number, jobstore?: string): Promise<RunRecord[]> {
     const found = await this.findJob(jobId, jobstore);
     const aliases = found ? [found.jobstore] : jobstore !== undefined ? [jobstore] : this.aliases;
-    const lists = await Promise.all(aliases.map((alias) => this.store(alias).runHistory?.getRuns(jobId, { limit }) ?? []));
+    const lists = await Promise.all(aliases.map(async (alias) => (await this.store(alias).runHistory?.getRuns(jobId, { limit })) ?? []));
     return lists.flat().sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime()).slice(0, limit);
   }
 

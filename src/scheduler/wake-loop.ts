@@ -102,7 +102,7 @@ export class WakeLoop {
 
   private async processUntilIdle(): Promise<void> {
     const { clock, active } = this.parts;
-    let nextWake: number | null = null;
+    let nextWake: number | null;
     do {
       this.rerun = false;
       try {

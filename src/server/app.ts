@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type Koa from 'koa';
 import type { Context } from 'koa';
+import type { TimerHandle } from '../clock/clock.js';
 import type { JobclockConfig } from '../config/config.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
 import { WorkerExecutor } from '../executors/worker-executor.js';
@@ -185,16 +186,23 @@ async function closeGracefully(server: Server, scheduler: Scheduler, logger: Log
   server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
     if (!res.headersSent) res.setHeader('Connection', 'close');
   });
-  const idleSweep = setInterval(() => server.closeIdleConnections(), 50);
+  // Timers through the scheduler's clock (the system clock here: createScheduler sets no other).
+  const { clock } = scheduler;
+  let idleSweep = clock.setTimer(function sweep() {
+    server.closeIdleConnections();
+    idleSweep = clock.setTimer(sweep, 50);
+  }, 50);
   server.closeIdleConnections();
+  let deadline: TimerHandle | undefined;
   const schedulerStopped = scheduler.running
     ? scheduler.shutdown({ wait: true }).catch((error: unknown) => logger.error('Scheduler shutdown failed', error))
     : Promise.resolve();
   const finished = await Promise.race([
     Promise.all([serverClosed, schedulerStopped]).then(() => true),
-    new Promise<false>((resolve) => setTimeout(resolve, timeoutMs, false).unref()),
+    new Promise<false>((resolve) => { deadline = clock.setTimer(() => resolve(false), timeoutMs); }),
   ]);
-  clearInterval(idleSweep);
+  clock.clearTimer(idleSweep);
+  if (deadline) clock.clearTimer(deadline);
   if (!finished) {
     logger.warn(`Shutdown: requests or jobs still running after ${timeoutMs} ms; closing anyway`);
     server.closeAllConnections();

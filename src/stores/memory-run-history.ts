@@ -54,11 +54,11 @@ export class MemoryRunHistory implements RunHistory {
     const time = run.scheduledRunTime.getTime();
     // Runs arrive nearly in time order: search from the end.
     let index = runs.length;
-    while (index > 0 && runs[index - 1]!.scheduledRunTime.getTime() > time) index--;
+    while (index > 0 && (runs[index - 1]?.scheduledRunTime.getTime() ?? -Infinity) > time) index--;
     // Among the records of this millisecond (a scheduled run and manual ones), the one with the same key is replaced.
     let same = index;
-    while (same > 0 && runs[same - 1]!.scheduledRunTime.getTime() === time && runs[same - 1]!.manualRunId !== run.manualRunId) same--;
-    if (same > 0 && runs[same - 1]!.scheduledRunTime.getTime() === time) runs[same - 1] = run;
+    while (same > 0 && runs[same - 1]?.scheduledRunTime.getTime() === time && runs[same - 1]?.manualRunId !== run.manualRunId) same--;
+    if (same > 0 && runs[same - 1]?.scheduledRunTime.getTime() === time) runs[same - 1] = run;
     else runs.splice(index, 0, run);
     if (runs.length > HARD_LIMIT_PER_JOB) runs.splice(0, runs.length - HARD_LIMIT_PER_JOB);
     this.byJob.set(run.jobId, runs);

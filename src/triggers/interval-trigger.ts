@@ -88,6 +88,8 @@ export class IntervalTrigger implements Trigger {
     this.units = micros > 0n ? units : { seconds: 1 };
     this.timezone = requireTimezone(options.timezone ?? context.timezone ?? 'UTC');
     this.startMicros = options.start_date === undefined || options.start_date === null
+      // `now` is required; a plain-JavaScript caller that leaves it out gets the wall clock, as before.
+      // eslint-disable-next-line no-restricted-syntax -- see above
       ? dateToMicros(context.now ?? new Date()) + this.intervalMicros
       : parseDateOptionMicros(options.start_date, 'start_date', this.timezone);
     this.startDate = microsToDate(this.startMicros);
@@ -274,6 +276,6 @@ export const intervalTriggerFactory: TriggerFactory = {
   optionKeys: OPTION_KEYS,
   create(options, context) {
     rejectUnknownOptions('interval', options, OPTION_KEYS);
-    return new IntervalTrigger(options as IntervalTriggerOptions, context);
+    return new IntervalTrigger(options, context);
   },
 };

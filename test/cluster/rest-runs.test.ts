@@ -38,7 +38,7 @@ describe('REST: run history and cluster info', function () {
 
   const get = async (path: string) => {
     const response = await fetch(`${base}${path}`);
-    return { status: response.status, json: (await response.json()) as any };
+    return { status: response.status, json: (await response.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any
   };
 
   it('serves GET /jobs/:id/runs newest first with ?limit=, and last_run in job JSON', async () => {

@@ -40,9 +40,9 @@ describe('cluster: wake-ups by LISTEN/NOTIFY', function () {
       startNode(schema, { http: true, paused: true }),
       startNode(schema, { fallbackPollMs: FALLBACK_POLL_MS }),
     ]);
-    nodes = [a!, b!];
+    nodes = [a, b];
     const add = async (id: string, runDate: Date) => {
-      const response = await fetch(`${a!.url}/scheduler/jobs`, {
+      const response = await fetch(`${a.url}/scheduler/jobs`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ id, func: 'cluster:work', trigger: 'date', run_date: runDate.toISOString() }),
@@ -54,20 +54,20 @@ describe('cluster: wake-ups by LISTEN/NOTIFY', function () {
     const runDate = new Date(Date.now() + 200);
     await add('soon', runDate);
     const effect = (await readEffects(schema)).find((row) => row.job_id === 'soon');
-    expect(effect!.node_id).to.equal(b!.nodeId);
+    expect(effect!.node_id).to.equal(b.nodeId);
     // The side effect is written before the task returns: wait for the run to be recorded as done.
     const done = async () => (await readRuns(schema)).find((row) => row.job_id === 'soon')?.status === 'ok';
     expect(await waitFor(done, 30_000), 'soon recorded ok').to.equal(true);
     const run = (await readRuns(schema)).find((row) => row.job_id === 'soon');
-    expect(run).to.include({ node_id: b!.nodeId, status: 'ok' });
+    expect(run).to.include({ node_id: b.nodeId, status: 'ok' });
     console.log(`      lateness: run started ${run!.started_at! - runDate.getTime()} ms, task's side effect ${effect!.started_at - runDate.getTime()} ms after its run time`);
     expect(run!.started_at!, 'not before its run time').to.be.at.least(runDate.getTime());
 
     // Either node's API reports both as live members of the cluster.
-    const info = (await (await fetch(`${a!.url}/scheduler`)).json()) as { cluster: { node_id: string; clustered: boolean; nodes: { node_id: string }[] } };
-    expect(info.cluster.node_id).to.equal(a!.nodeId);
+    const info = (await (await fetch(`${a.url}/scheduler`)).json()) as { cluster: { node_id: string; clustered: boolean; nodes: { node_id: string }[] } };
+    expect(info.cluster.node_id).to.equal(a.nodeId);
     expect(info.cluster.clustered).to.equal(true);
-    expect(info.cluster.nodes.map((node) => node.node_id).sort()).to.deep.equal([a!.nodeId, b!.nodeId].sort());
+    expect(info.cluster.nodes.map((node) => node.node_id).sort()).to.deep.equal([a.nodeId, b.nodeId].sort());
   });
 
   it('listens again after its LISTEN connection is killed, and catches up', async () => {

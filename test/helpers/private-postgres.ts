@@ -79,7 +79,7 @@ export async function createPrivatePostgres(bin = postgresBinDir()): Promise<Pri
 
   let port = 0;
   let running = false;
-  let frozen: number[] = [];
+  const frozen: number[] = [];
   const logFile = path.join(dir, 'server.log');
 
   const start = async () => {

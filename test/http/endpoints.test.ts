@@ -368,7 +368,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
             controller.close();
           },
         });
-        const chunked = await fetch(`${t.api}/jobs`, { method: 'POST', headers: JSON_TYPE, body: stream, duplex: 'half' } as RequestInit);
+        const chunked = await fetch(`${t.api}/jobs`, { method: 'POST', headers: JSON_TYPE, body: stream, duplex: 'half' });
         expect(chunked.status).to.equal(413);
         expect(((await chunked.json()) as { error_message: string }).error_message).to.match(/larger/);
         expect(await t.jobs()).to.deep.equal([]);

@@ -23,7 +23,7 @@ const BAD_CREDENTIALS: readonly (string | undefined)[] = [
   basic(`${USER}:${PASSWORD} `),
   basic(`${USER}:${PASSWORD.toUpperCase()}`),
   basic(`Admin:${PASSWORD}`),
-  basic(`${USER}`),
+  basic(USER),
   basic(`:${PASSWORD}`),
   basic(`${USER}:`),
   basic(':'),

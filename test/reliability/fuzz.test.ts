@@ -114,7 +114,6 @@ const JOB_KEYS: readonly string[] = [
   'executor', 'replace_existing', 'seconds', 'minutes', 'hours', 'days', 'weeks', 'start_date', 'end_date', 'timezone', 'jitter',
   'run_date', 'year', 'month', 'day', 'week', 'day_of_week', 'hour', 'minute', 'second', '__proto__', 'constructor', 'prototype', 'bogus',
 ];
-const TRIGGER_VALUES: readonly unknown[] = ['date', 'interval', 'cron', 'DATE', 'calendarinterval', '', null, 1, {}, ['cron'], '__proto__'];
 
 function hostileValue(random: Random, depth = 0): unknown {
   switch (random.int(depth > 2 ? 9 : 12)) {

@@ -8,7 +8,6 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import type { JobStore } from '../../src/stores/job-store.js';
 import { createJobStore } from '../../src/stores/store-url.js';
-import { at, intervalJob } from './job-fixtures.js';
 
 const CHILD = fileURLToPath(new URL('../fixtures/store-child.ts', import.meta.url));
 const run = promisify(execFile);

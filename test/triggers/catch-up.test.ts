@@ -23,7 +23,7 @@ function agreeWithWalk(trigger: Trigger, current: Date, span: number, probes: re
   const fires = walk(trigger, current, end + 1, farNow);
   for (const offset of probes) {
     const time = current.getTime() + (offset % (span + 1));
-    const label = `${trigger} from ${current.toISOString()} at ${new Date(time).toISOString()}`;
+    const label = `${String(trigger)} from ${current.toISOString()} at ${new Date(time).toISOString()}`;
     const first = fires.find((f) => f >= time);
     const last = fires.filter((f) => f <= time).at(-1) as number;
     const count = fires.filter((f) => f < time).length;

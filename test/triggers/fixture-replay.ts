@@ -16,6 +16,7 @@ export interface FixtureCase {
 }
 
 /** Reads a fixture file's cases. */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the fixture's row type
 export function loadFixture<T = FixtureCase>(name: string): readonly T[] {
   const url = new URL(`../fixtures/${name}`, import.meta.url);
   return (JSON.parse(readFileSync(url, 'utf8')) as { cases: T[] }).cases;

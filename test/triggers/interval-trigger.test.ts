@@ -73,7 +73,7 @@ describe('IntervalTrigger', () => {
     // 10 000 runs later: 3000 s + 900 µs, not a float sum's drift.
     const later = trigger.getNextFireTime(new Date(Date.parse('2030-01-01T00:49:59.700Z')), now);
     expect(iso(later)).to.equal('2030-01-01T00:50:00.000Z');
-    const defaulted = new IntervalTrigger({ seconds: 0.0005 + 1 }, { now: new Date('2030-01-01T00:00:00.001Z') }) as IntervalTrigger;
+    const defaulted = new IntervalTrigger({ seconds: 0.0005 + 1 }, { now: new Date('2030-01-01T00:00:00.001Z') });
     expect(defaulted.startMicros - BigInt(Date.parse('2030-01-01T00:00:00.001Z')) * 1000n).to.equal(1_000_500n);
   });
 

@@ -100,8 +100,10 @@ class AbandoningClient implements PostgresPoolClient {
       if (/^\s*rollback\b/i.test(sql)) return { command: 'ROLLBACK', rowCount: 0, rows: [] };
       throw this.abandoned;
     }
+    // A deadline on a driver call, in real time: the pool has no Clock, and a ManualClock would never end it.
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
+      // eslint-disable-next-line no-restricted-globals -- see above
       timer = setTimeout(() => {
         const what = isCommit ? 'COMMIT got no answer; the change may or may not have been applied' : 'statement got no answer';
         reject(this.abandon(new JobStoreUnavailableError(`${what} within ${this.queryMs} ms`)));
@@ -120,6 +122,7 @@ class AbandoningClient implements PostgresPoolClient {
           : new JobStoreUnavailableError(unknownOutcome ? `${summary} during COMMIT; the change may or may not have been applied` : summary, { cause: error }),
       );
     } finally {
+      // eslint-disable-next-line no-restricted-globals -- see above
       clearTimeout(timer);
     }
   }

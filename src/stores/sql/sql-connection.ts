@@ -84,6 +84,7 @@ function postgresDialect(connectionString: string, timeouts: StoreTimeouts, impo
         // pool, not globally, so other pg users in the process keep pg's defaults.
         types: {
           getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+            // eslint-disable-next-line @typescript-eslint/no-unsafe-return, @typescript-eslint/no-unsafe-enum-assignment -- pg's own parser for a plain oid, typed loosely by @types/pg
             oid === INT8_OID ? (value: string) => Number(value) : driver.types.getTypeParser(oid, format ?? 'text')) as pg.CustomTypesConfig['getTypeParser'],
         },
       });

@@ -194,6 +194,6 @@ export const cronTriggerFactory: TriggerFactory = {
   optionKeys: OPTION_KEYS,
   create(options, context) {
     rejectUnknownOptions('cron', options, OPTION_KEYS);
-    return new CronTrigger(options as CronTriggerOptions, context);
+    return new CronTrigger(options, context);
   },
 };

@@ -1,5 +1,5 @@
 import { daysInMonth, isoWeekOf, weekdayOf, type WallDate } from '../timezone.js';
-import { cronFieldError, parseExpression, type CronExpression, type ExpressionSyntax, type FieldReader } from './expressions.js';
+import { parseExpression, type CronExpression, type ExpressionSyntax, type FieldReader } from './expressions.js';
 
 /*
  * The eight cron fields and the search over them (APScheduler 3's triggers/cron/fields.py and the

@@ -180,6 +180,7 @@ function overlayTriggerOptions(trigger: Trigger, changes: Record<string, unknown
   }
   if (trigger.kind === 'cron') {
     // A crontab line and the keyword fields are two spellings of one schedule: a new one replaces the old.
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- drops a fixed list of option keys
     if ('crontab' in changes) for (const key of CRON_FIELD_NAMES) delete current[key];
     if (CRON_FIELD_NAMES.some((k) => k in changes)) delete current.crontab;
   }

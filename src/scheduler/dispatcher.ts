@@ -165,7 +165,7 @@ export class Dispatcher {
       const count = span.count === null ? '' : ` ${span.count.toLocaleString('en-US')}`;
       logger.warn(`Job "${job.id}" missed${count} runs between ${span.first.toISOString()} and ${span.last.toISOString()}`);
     }
-    if (record) runLog.finish(store, { jobId: job.id, scheduledRunTime: span.last, status: 'missed' });
+    if (record) void runLog.finish(store, { jobId: job.id, scheduledRunTime: span.last, status: 'missed' });
     events.emit({
       kind: 'job_missed',
       jobId: job.id,

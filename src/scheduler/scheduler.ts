@@ -123,7 +123,9 @@ export class Scheduler {
       onPass: () => this.runTrimmer.trimWhenDue(() => this.running),
       catchingUp: (jobstore) => dispatcher.catchingUpIn(jobstore),
     });
-    const submitRuns = (jobstore: string, claimed: ClaimedRuns) => dispatcher.submitRuns(jobstore, claimed);
+    const submitRuns = (jobstore: string, claimed: ClaimedRuns): void => {
+      void dispatcher.submitRuns(jobstore, claimed);
+    };
     this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });
   }
 

@@ -40,7 +40,7 @@ describe('dispatcher', () => {
     const calls: unknown[][] = [];
     d.tasks.register('tasks', { tick: (...args: unknown[]) => void calls.push(args) });
     await d.clock.advance(5_000);
-    d.subject.submitRuns('default', { job: intervalJob('j', null, { misfireGraceTime: 2, coalesce: false }), runTimes: [at(1), at(4)] });
+    void d.subject.submitRuns('default', { job: intervalJob('j', null, { misfireGraceTime: 2, coalesce: false }), runTimes: [at(1), at(4)] });
     await settle();
     expect(calls).to.have.length(1);
     expect(d.kinds()).to.deep.equal(['job_submitted', 'job_missed', 'job_executed']);
@@ -52,9 +52,9 @@ describe('dispatcher', () => {
     const running = gate();
     d.tasks.register('tasks', { tick: () => running.promise });
     const job = intervalJob('j', null, { maxInstances: 1 });
-    d.subject.submitRuns('default', { job, runTimes: [at(0)] });
+    void d.subject.submitRuns('default', { job, runTimes: [at(0)] });
     await settle();
-    d.subject.submitRuns('default', { job, runTimes: [at(10)] });
+    void d.subject.submitRuns('default', { job, runTimes: [at(10)] });
     expect(d.kinds()).to.deep.equal(['job_submitted', 'job_max_instances']);
     running.open();
     await settle();

@@ -20,7 +20,7 @@ const NICKNAMES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@ho
 
 const mixedCase = (name: string) =>
   fc.array(fc.boolean(), { minLength: name.length, maxLength: name.length })
-    .map((upper) => [...name].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
+    .map((upper) => Array.from(name).map((c, i) => (upper[i] ? c.toUpperCase() : c)).join(''));
 
 /** A value of a field: a number, or a name (month and day of week) in random case. */
 function value(min: number, max: number, names: readonly string[] | null) {

@@ -57,7 +57,7 @@ export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number): Postg
     // FATAL message may follow ReadyForQuery in that same chunk (a session terminated as it opened).
     connect: () =>
       new Promise<PostgresPoolClient>((resolve, reject) =>
-        pool.connect((error, client) => (error || !client ? reject(error) : resolve(new AbandoningClient(client, queryMs)))),
+        pool.connect((error, client) => (error || !client ? reject(error ?? new Error('The pg pool handed out no client')) : resolve(new AbandoningClient(client, queryMs)))),
       ),
     end: () => pool.end(),
   };

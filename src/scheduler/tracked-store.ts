@@ -62,12 +62,12 @@ export class TrackedJobStore implements JobStore {
     return this.health.track('read', () => this.inner.getJobs(page));
   }
 
-  getNextRunTime(): Promise<Date | null> {
-    return this.health.track('read', () => this.inner.getNextRunTime());
+  getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {
+    return this.health.track('read', () => this.inner.getNextRunTime(excluding));
   }
 
-  acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
-    return this.health.track('write', () => this.inner.acquireDueJobs(now, limit, advance));
+  acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance, excluding?: ReadonlySet<string>): Promise<AcquiredJob[]> {
+    return this.health.track('write', () => this.inner.acquireDueJobs(now, limit, advance, excluding));
   }
 
   get runHistory(): RunHistory | undefined {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CronExpressionParser } from 'cron-parser';
 import type { JobclockConfig } from '../../src/config/config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import fileConfig from '../../knexfile-free-config.js';
 import { startServer } from '../../src/server/app.js';
 import { freshStore, recordingLogger, startTestServer, type StoreKind, type TestServer } from './http-harness.js';
 
@@ -91,7 +92,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
 
     it('a crontab job survives a restart unchanged', async function () {
       const store = freshStore(kind);
-      const config: JobclockConfig = { ...loadConfig({}), ...store.config, host: '127.0.0.1', port: 0 };
+      const config: JobclockConfig = { ...loadConfig({}, fileConfig), ...store.config, host: '127.0.0.1', port: 0 };
       const start = () => startServer(config, { logger: recordingLogger().logger, shutdownTimeoutMs: 5000 });
       try {
         let server = await start();

@@ -150,8 +150,10 @@ export class IntervalTrigger implements Trigger {
     let fire = from;
     for (let steps = 0; ; steps += 1) {
       if (steps === CATCH_UP_STEP_LIMIT) throw new CatchUpLimitError(this.toString());
-      const next = microsToDate(this.successor(fire)).getTime();
-      if (next > limit) return new Date(fire);
+      // The end_date check is on the µs instant: one that floors to the end's millisecond may still be after it.
+      const successor = this.successor(fire);
+      const next = microsToDate(successor).getTime();
+      if (next > limit || !this.withinSchedule(successor)) return new Date(fire);
       fire = next;
     }
   }
@@ -165,7 +167,8 @@ export class IntervalTrigger implements Trigger {
     const step = this.wholeMillisStep();
     if (step !== null) return 1 + Math.max(0, Math.floor((limit - from) / step));
     let count = 1;
-    for (let fire = microsToDate(this.successor(from)).getTime(); fire <= limit; fire = microsToDate(this.successor(fire)).getTime()) {
+    for (let successor = this.successor(from); this.withinSchedule(successor); successor = this.successor(microsToDate(successor).getTime())) {
+      if (microsToDate(successor).getTime() > limit) break;
       if (count === COUNT_STEP_LIMIT) return null;
       count += 1;
     }

@@ -16,6 +16,8 @@ export { createTrigger, triggerKinds } from './triggers/trigger-registry.js';
 export { DateTrigger } from './triggers/date-trigger.js';
 export { IntervalTrigger } from './triggers/interval-trigger.js';
 export { CronTrigger } from './triggers/cron/cron-trigger.js';
+export { previewFireTimes, checkPreviewCount, DEFAULT_PREVIEW_COUNT, MAX_PREVIEW_COUNT } from './triggers/preview.js';
+export type { PreviewOptions } from './triggers/preview.js';
 export { fireTimeAtOrAfter, lastFireTimeAtOrBefore, countFireTimes, CatchUpLimitError } from './triggers/catch-up.js';
 
 export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity, MissedSpan } from './stores/job-store.js';

@@ -8,8 +8,10 @@
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +22,9 @@ const STAMP = join(DIST, '.working-build');
 const INPUTS = ['src', 'migrations', 'bench', 'knexfile-free-config.ts', 'tsconfig.json'];
 
 const mode = process.argv[2] ?? '--if-stale';
+// Two builds of one checkout at once (two `npm start`s, a pack while the tests build) would write
+// over each other's dist/: they take turns.
+if (mode !== '--check') holdBuildLock();
 if (mode === '--package') {
   rmSync(DIST, { recursive: true, force: true });
   compile('tsconfig.build.json');
@@ -64,4 +69,54 @@ function isStale(inputs) {
   if (readFileSync(STAMP, 'utf8') !== inputs.join('\n')) return true;
   const builtAt = statSync(STAMP).mtimeMs;
   return inputs.some((file) => statSync(join(ROOT, file)).mtimeMs > builtAt);
+}
+
+/**
+ * Waits (up to 10 minutes) until no other build of this checkout runs, then holds the lock until
+ * this process exits. A lock left by a process that is gone is taken over.
+ */
+function holdBuildLock() {
+  const lock = join(tmpdir(), `jobclock-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 16)}.lock`);
+  const owner = join(lock, 'pid');
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (const deadline = Date.now() + 10 * 60_000; ; ) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(owner, String(process.pid));
+      process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+    }
+    if (!holderAlive(owner)) {
+      rmSync(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      console.error(`scripts/build.mjs: another build of ${ROOT} has held ${lock} for 10 minutes; giving up`);
+      process.exit(1);
+    }
+    Atomics.wait(pause, 0, 0, 100);
+  }
+}
+
+/** Whether the process named in the lock still runs (a lock just made may have no pid yet: alive for 10 s). */
+function holderAlive(owner) {
+  let pid;
+  try {
+    pid = Number(readFileSync(owner, 'utf8'));
+  } catch {
+    try {
+      return statSync(join(owner, '..')).mtimeMs > Date.now() - 10_000;
+    } catch {
+      return false;
+    }
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
 }

@@ -9,7 +9,7 @@ import { waitFor } from './cluster-harness.js';
 
 /** The run-history and cluster parts of the REST API (the rest of it is tested in test/http). */
 describe('REST: run history and cluster info', function () {
-  this.timeout(10_000);
+  this.timeout(120_000);
   let scheduler: Scheduler;
   let server: Server;
   let base: string;

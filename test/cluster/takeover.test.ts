@@ -13,7 +13,7 @@ import { readRuns, waitFor } from './cluster-harness.js';
  * started is marked `died`, not run again.
  */
 describe('cluster: lease takeover', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let schema: TestSchema;
   const closing: (() => Promise<void>)[] = [];
 

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT } from './readme-blocks.js';
@@ -31,13 +31,30 @@ export function repoVersion(name: string): string {
 }
 
 /**
- * Builds and packs the repo into `dir`, returning the tarball's path. `npm pack` builds by itself
- * when package.json has a `prepack` (or `prepare`) script; otherwise the build runs first.
+ * A copy of what a fresh clone holds (tracked files, and new ones not ignored), without dist/:
+ * packing it must build first. node_modules is linked, as `npm install` would have made it.
+ * Packing a copy leaves the repository's own dist/ (the working build other tests run) alone.
+ */
+export async function freshClone(into: string): Promise<void> {
+  const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO_ROOT, maxBuffer: 16 * 1024 * 1024 });
+  for (const file of listed.stdout.split('\0').filter((name) => name.length > 0 && existsSync(path.join(REPO_ROOT, name)))) {
+    mkdirSync(path.dirname(path.join(into, file)), { recursive: true });
+    cpSync(path.join(REPO_ROOT, file), path.join(into, file), { force: true });
+  }
+  symlinkSync(path.join(REPO_ROOT, 'node_modules'), path.join(into, 'node_modules'), 'dir');
+}
+
+/**
+ * Packs a fresh clone of the repo (made under `dir`) into `dir`, returning the tarball's path.
+ * `npm pack` builds by itself when package.json has a `prepack` (or `prepare`) script; otherwise
+ * the build runs first.
  */
 export async function packRepo(dir: string): Promise<string> {
-  const { scripts = {} } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
-  if (!scripts['prepack'] && !scripts['prepare']) await npm(REPO_ROOT, ['run', 'build', '--silent']);
-  const packed = JSON.parse(await npm(REPO_ROOT, ['pack', '--json', '--pack-destination', dir])) as Array<{ filename: string }>;
+  const clone = path.join(dir, 'clone');
+  await freshClone(clone);
+  const { scripts = {} } = JSON.parse(readFileSync(path.join(clone, 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+  if (!scripts['prepack'] && !scripts['prepare']) await npm(clone, ['run', 'build', '--silent']);
+  const packed = JSON.parse(await npm(clone, ['pack', '--json', '--pack-destination', dir])) as Array<{ filename: string }>;
   return path.join(dir, packed[0]!.filename);
 }
 

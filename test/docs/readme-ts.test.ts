@@ -69,6 +69,7 @@ describe('README ```ts blocks compile alone against the packed package', functio
   let hosts: Map<boolean, ts.CompilerHost>;
 
   before(async function () {
+    this.timeout(600_000); // a clone, its build and pack, and a consumer's npm install, on a slow machine
     dir = mkdtempSync(path.join(os.tmpdir(), 'jobclock-readme-ts-'));
     consumer = path.join(dir, 'consumer');
     const tarball = await packRepo(dir);

@@ -49,7 +49,7 @@ export function postgresBinDir(): string | null {
  * PostgreSQL binaries are not installed.
  *
  * @example
- * before(async function () { this.timeout(60_000); server = await requirePrivatePostgres(this) })
+ * before(async function () { this.timeout(180_000); server = await requirePrivatePostgres(this) })
  */
 export async function requirePrivatePostgres(ctx: Mocha.Context): Promise<PrivatePostgres> {
   const bin = postgresBinDir();

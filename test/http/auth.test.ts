@@ -9,7 +9,7 @@ const USERS = [
 ];
 
 describe('REST API authentication', function () {
-  this.timeout(20_000);
+  this.timeout(120_000);
   let t: TestServer;
 
   afterEach(async () => {

@@ -19,7 +19,7 @@ function expectNextRun(json: { next_run_time: string }, line: string, tz: string
 
 for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[]) {
   describe(`REST: crontab lines (${kind} store)`, function () {
-    this.timeout(30_000);
+    this.timeout(120_000);
     let t: TestServer;
 
     beforeEach(async () => {

@@ -6,7 +6,7 @@ const JSON_TYPE = { 'Content-Type': 'application/json' };
 
 for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[]) {
   describe(`REST API over HTTP (${kind} store)`, function () {
-    this.timeout(30_000);
+    this.timeout(120_000);
     let t: TestServer;
 
     beforeEach(async () => {

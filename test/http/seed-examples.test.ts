@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from './http-harness.js';
 const JSON_HEADER = { 'Content-Type': 'application/json' };
 
 describe('the REST contract\'s curl examples, verbatim', function () {
-  this.timeout(20_000);
+  this.timeout(120_000);
   let t: TestServer;
   let base: string;
   const curl = async (method: string, url: string, body?: string, headers: Record<string, string> = {}) => {

@@ -50,7 +50,7 @@ function expectUnavailable(reply: { status: number; retryAfter: string | null; j
 }
 
 describe('REST API while PostgreSQL is stopped', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let server: PrivatePostgres;
   let api: Awaited<ReturnType<typeof serve>>;
 
@@ -92,7 +92,7 @@ describe('REST API while PostgreSQL is stopped', function () {
 });
 
 describe('REST API while the SQLite file is read-only', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let api: Awaited<ReturnType<typeof serve>>;
   let immutable: string[] = [];

@@ -51,7 +51,7 @@ console.log(JSON.stringify(report));
 `;
 
 describe('import { Scheduler } from "jobclock" (light import)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
 
   it('loads no driver, Koa or worker pool for a memory store; each loads when it is used', async function () {
     const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', CHILD], { cwd: REPO });

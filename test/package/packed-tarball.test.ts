@@ -1,11 +1,12 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { RUN_ONE_MEMORY_JOB } from './memory-job-snippet.js';
+import { freshClone } from '../docs/packed-package.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
@@ -27,21 +28,8 @@ function packJson(stdout: string): PackResult {
   return results[0]!;
 }
 
-/**
- * A copy of what a fresh clone holds (tracked files, and new ones not ignored), without dist/:
- * packing it must build first. node_modules is linked, as `npm install` would have made it.
- */
-async function freshClone(into: string): Promise<void> {
-  const listed = await run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: REPO, maxBuffer: 16 * 1024 * 1024 });
-  for (const file of listed.stdout.split('\0').filter((path) => path.length > 0 && existsSync(join(REPO, path)))) {
-    mkdirSync(dirname(join(into, file)), { recursive: true });
-    cpSync(join(REPO, file), join(into, file), { force: true });
-  }
-  symlinkSync(join(REPO, 'node_modules'), join(into, 'node_modules'), 'dir');
-}
-
 describe('the npm package (npm pack of a fresh clone)', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let work: string;
   let files: string[];
   let tarball: string;

@@ -52,7 +52,7 @@ describe('executors', () => {
   });
 
   describe('WorkerExecutor', function () {
-    this.timeout(30_000);
+    this.timeout(120_000);
     const taskFile = path.resolve('test/fixtures/tasks/cpu.mjs');
 
     it('runs a task module function in a worker thread, with currentJob and kwargs', async () => {

@@ -46,7 +46,7 @@ function everySecond(first: number, until: number): number[] {
 }
 
 describe('a running scheduler whose PostgreSQL server stops and starts again', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let server: PrivatePostgres;
   let schemas = 0;
   const closing: (() => Promise<unknown>)[] = [];

@@ -57,7 +57,7 @@ async function serve(filename: string) {
 }
 
 describe('a running scheduler whose SQLite file becomes read-only', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let immutable: string[] = [];
   let api: Awaited<ReturnType<typeof serve>> | undefined;
@@ -119,7 +119,7 @@ describe('a running scheduler whose SQLite file becomes read-only', function () 
 });
 
 describe('a running scheduler whose SQLite disk is full', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let mounted = false;
   let api: Awaited<ReturnType<typeof serve>> | undefined;

@@ -42,7 +42,7 @@ async function waitFor(started: Started, pattern: RegExp, timeoutMs = 15_000): P
 }
 
 describe('npm start entry (src/server/main.ts)', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   const children: ChildProcess[] = [];
 

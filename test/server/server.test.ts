@@ -15,7 +15,7 @@ const FIXTURE_TASKS = fileURLToPath(new URL('../fixtures/tasks/fixture_tasks.ts'
 const BROKEN_TASKS = fileURLToPath(new URL('../fixtures/tasks/broken_tasks.ts', import.meta.url));
 
 describe('startServer', function () {
-  this.timeout(20_000);
+  this.timeout(120_000);
   let dir: string;
   let base: JobclockConfig;
 

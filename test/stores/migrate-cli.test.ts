@@ -16,7 +16,7 @@ async function migrate(env: Record<string, string>): Promise<string> {
 }
 
 describe('npm run migrate (src/server/migrate.ts)', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
 
   it('migrates the configured SQLite store once, then finds it up to date', async function () {
     const dir = mkdtempSync(join(tmpdir(), 'jobclock-migrate-'));

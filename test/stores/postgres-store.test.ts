@@ -9,7 +9,7 @@ import { at, intervalJob, rescheduleAfter } from './job-fixtures.js';
 import { PG_URL, createTestSchema, requirePostgres, type TestSchema } from './postgres-test-db.js';
 
 describe('SqlJobStore on PostgreSQL, several stores at once', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let schema: TestSchema;
   let stores: JobStore[];
 

@@ -10,7 +10,7 @@ import { createJobStore } from '../../src/stores/store-url.js';
 const CHILD = fileURLToPath(new URL('../fixtures/store-child.ts', import.meta.url));
 
 describe('SQLite store across a killed process', function () {
-  this.timeout(60_000);
+  this.timeout(180_000);
   let dir: string;
 
   beforeEach(function () {

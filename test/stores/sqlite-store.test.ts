@@ -13,7 +13,7 @@ const CHILD = fileURLToPath(new URL('../fixtures/store-child.ts', import.meta.ur
 const run = promisify(execFile);
 
 describe('SqlJobStore on an SQLite file', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let stores: JobStore[];
 

@@ -33,7 +33,7 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number): Promis
 }
 
 describe('SqlJobStore on PostgreSQL: the server goes away under it', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let server: PrivatePostgres;
   let schemaCount = 0;
   const closing: (() => Promise<unknown>)[] = [];
@@ -118,7 +118,7 @@ describe('SqlJobStore on PostgreSQL: the server goes away under it', function ()
 });
 
 describe('SqlJobStore on SQLite: the file becomes read-only under it', function () {
-  this.timeout(30_000);
+  this.timeout(120_000);
   let dir: string;
   let store: SqlJobStore;
   let immutable: string[] = [];

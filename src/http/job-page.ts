@@ -13,8 +13,8 @@ export const MAX_PAGE_SIZE = 1000;
  * parseJobPage({ limit: '100', after: 'job-0099' }) // { limit: 100, after: 'job-0099' }
  */
 export function parseJobPage(query: ParsedUrlQuery): JobPage {
-  const limit = single(query, 'limit');
-  const after = single(query, 'after');
+  const limit = singleQueryValue(query, 'limit');
+  const after = singleQueryValue(query, 'after');
   return {
     ...(limit !== undefined && { limit: parseLimit(limit) }),
     ...(after !== undefined && { after: parseAfter(after) }),
@@ -33,7 +33,13 @@ export function nextPageLink(prefix: string, page: JobPage, ids: readonly string
   return `<${prefix}/jobs?limit=${page.limit}&after=${encodeURIComponent(last)}>; rel="next"`;
 }
 
-function single(query: ParsedUrlQuery, name: string): string | undefined {
+/**
+ * A query parameter given at most once (`undefined` when absent); twice is a `ValidationError`.
+ *
+ * @example
+ * singleQueryValue(ctx.query, 'count') // '5' for ?count=5
+ */
+export function singleQueryValue(query: ParsedUrlQuery, name: string): string | undefined {
   const value = query[name];
   if (Array.isArray(value)) throw new ValidationError(`Query parameter "${name}" must be given at most once`);
   return value;

@@ -1,4 +1,5 @@
 import type { ParsedUrlQuery } from 'node:querystring';
+import { z } from 'zod';
 import { JobLookupError, ValidationError } from '../errors.js';
 import { parseTriggerDefinition } from '../jobs/job-definition.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
@@ -6,6 +7,10 @@ import { checkPreviewCount, DEFAULT_PREVIEW_COUNT, MAX_PREVIEW_COUNT, previewFir
 import type { Trigger } from '../triggers/trigger.js';
 import { isoInZone } from './job-json.js';
 import { singleQueryValue } from './job-page.js';
+
+/** `?count=`: how many fire times a preview gives. */
+export const previewCountSchema = z.int().min(1).max(MAX_PREVIEW_COUNT).default(DEFAULT_PREVIEW_COUNT)
+  .meta({ description: `How many fire times, 1 to ${MAX_PREVIEW_COUNT}` });
 
 /**
  * What the preview endpoints answer: the next fire times, ISO 8601 with offset in the trigger's zone.
@@ -43,7 +48,7 @@ function previewJSON(trigger: Trigger, times: readonly Date[]): PreviewJSON {
 /** `?count=` as a whole number from 1 to MAX_PREVIEW_COUNT; DEFAULT_PREVIEW_COUNT when absent. */
 function previewCount(query: ParsedUrlQuery): number {
   const text = singleQueryValue(query, 'count');
-  if (text === undefined) return DEFAULT_PREVIEW_COUNT;
-  if (!/^[0-9]{1,7}$/.test(text)) throw new ValidationError(`count must be an integer from 1 to ${MAX_PREVIEW_COUNT}, got ${JSON.stringify(text)}`);
-  return checkPreviewCount(Number(text));
+  const count = previewCountSchema.safeParse(text === undefined ? undefined : /^[0-9]{1,7}$/.test(text) ? Number(text) : NaN);
+  if (!count.success) throw new ValidationError(`count must be an integer from 1 to ${MAX_PREVIEW_COUNT}, got ${JSON.stringify(text)}`);
+  return checkPreviewCount(count.data);
 }

@@ -69,7 +69,11 @@ export interface OperationDoc {
   readonly anonymous?: boolean;
 }
 
+// Over REST a new job needs its id (the router refuses one without); `addJob` in code makes one up.
 const { date, interval, cron, none } = jobDefinitionSchemas;
+const restJobDefinitions = {
+  Date: date.required({ id: true }), Interval: interval.required({ id: true }), Cron: cron.required({ id: true }), Now: none.required({ id: true }),
+};
 const jobId = jobDefinitionSchemas.date.shape.id.unwrap();
 const idParameter: ParameterDoc = { name: 'id', in: 'path', required: true, description: 'The job id', schema: jobId };
 const countParameter: ParameterDoc = { name: 'count', in: 'query', description: 'How many fire times (default 10)', schema: previewCountSchema };
@@ -105,7 +109,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
   {
     method: 'post', path: '/jobs', operationId: 'add_job', tag: 'jobs', summary: 'Add a job',
     body: {
-      name: 'JobDefinition', variants: { Date: date, Interval: interval, Cron: cron, Now: none }, exclusive: true, required: true,
+      name: 'JobDefinition', variants: restJobDefinitions, exclusive: true, required: true,
       examples: {
         cron: { id: 'nightly', func: 'examples:echo', trigger: 'cron', hour: 2, minute: 0, timezone: 'Europe/London' },
         crontab: { id: 'weekdays', func: 'examples:echo', trigger: 'cron', crontab: '0 9 * * mon-fri' },

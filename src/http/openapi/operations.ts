@@ -17,7 +17,7 @@ export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export const ERROR_STATUSES = {
   400: 'Invalid input: bad JSON, an unknown key, a wrong type, a bad trigger option or query parameter',
   401: 'Authentication required (sent with `WWW-Authenticate`)',
-  404: 'No job by that id',
+  404: 'Not found: no job by that id (or no such docs asset)',
   409: 'Conflict: a job with that id exists, or the job runs `max_instances` times already',
   413: 'The request body is larger than the body limit',
   415: 'The body is not JSON (Content-Type, charset or Content-Encoding)',

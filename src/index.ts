@@ -35,7 +35,7 @@ export { WorkerExecutor } from './executors/worker-executor.js';
 
 export type { Job, JobDefaults, JobState } from './jobs/job.js';
 export type { JobDefinition, JobDefinitionFor, JobChanges, TaskDefinition } from './jobs/job-definition.js';
-export { jobDefinitionSchema, jobChangesSchema } from './jobs/job-schema.js';
+export { jobDefinitionSchema, jobChangesSchema, triggerDefinitionSchemas } from './jobs/job-schema.js';
 export { jobToJSON } from './http/job-json.js';
 export type { JobJSON, LastRunJSON } from './http/job-json.js';
 export { runToJSON } from './http/run-json.js';
@@ -58,5 +58,8 @@ export { loadConfig } from './config/load-config.js';
 export { schedulerRouter, DEFAULT_BODY_LIMIT } from './http/scheduler-router.js';
 export type { SchedulerRouterOptions } from './http/scheduler-router.js';
 export type { AuthOptions, BasicUser } from './http/auth.js';
+export { openApiDocument } from './http/openapi/openapi-document.js';
+export type { OpenApiDocument, OpenApiDocumentOptions } from './http/openapi/openapi-document.js';
+export type { PreviewJSON } from './http/fire-time-preview.js';
 export { startServer, createApp } from './server/app.js';
 export type { ServerOptions, RunningServer, JobclockApp } from './server/app.js';

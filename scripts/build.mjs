@@ -7,11 +7,14 @@
 //   node scripts/build.mjs --check    exit 0 when the working build is up to date, 1 when it is stale
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
+//   node scripts/build.mjs --then dist/src/server/main.js
+//                                     as without options, then runs that built entry in this same
+//                                     process (`npm start`: one Node start-up instead of two)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -19,7 +22,8 @@ const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, '.working-build');
 const INPUTS = ['src', 'migrations', 'bench', 'knexfile-free-config.ts', 'tsconfig.json'];
 
-const mode = process.argv[2] ?? '--if-stale';
+const [option, entry] = process.argv.slice(2);
+const mode = option === '--then' ? '--if-stale' : (option ?? '--if-stale');
 if (mode === '--package') {
   rmSync(DIST, { recursive: true, force: true });
   compile('tsconfig.build.json');
@@ -35,6 +39,7 @@ if (mode === '--package') {
     compile('tsconfig.json');
     writeFileSync(STAMP, inputs.join('\n'));
   }
+  if (option === '--then') await import(pathToFileURL(join(ROOT, entry)).href);
 } else {
   console.error(`scripts/build.mjs: unknown option ${mode} (expected --if-stale, --force, --check or --package)`);
   process.exit(2);

@@ -7,9 +7,8 @@ import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
-import type { StoreTimeouts } from './pg-timed-pool.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
-import type { SqlTarget } from './sql-connection.js';
+import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { openSqlStore, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
 

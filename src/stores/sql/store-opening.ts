@@ -5,11 +5,11 @@ import { JobStoreUnavailableError } from '../../errors.js';
 import type { StoreContext } from '../job-store.js';
 import type { DialectStatements } from './dialect-statements.js';
 import { StoreMigrationProvider } from './migration-provider.js';
-import type { StoreTimeouts } from './pg-timed-pool.js';
 import { PgWakeListener } from './pg-wake-listener.js';
 import { PostgresCoordination } from './postgres-coordination.js';
 import type { JobclockDatabase, StoreNames } from './schema.js';
-import { createKysely, type SqlTarget } from './sql-connection.js';
+import { createKysely } from './sql-connection.js';
+import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { TableNamesPlugin } from './table-names-plugin.js';
 
 /** What opening a SQL store needs to know: where, how its SQL is spelled, its table names, and whether it is shared as a cluster. */

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -166,8 +166,8 @@ await scheduler.start();
 
     it('with @types/koa (the optional peer dependency): mounts the router in a Koa app with full library checks', async function () {
       this.timeout(240_000);
-      const { default: types } = await import('@types/koa/package.json', { with: { type: 'json' } });
-      await npm(['install', `@types/koa@${(types as { version: string }).version}`, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+      const types = JSON.parse(readFileSync(join(REPO, 'node_modules', '@types', 'koa', 'package.json'), 'utf8')) as { version: string };
+      await npm(['install', `@types/koa@${types.version}`, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
       expect(await compile(KOA_APP, false)).to.equal('');
       expect(await compile(MEMORY_ONLY, false)).to.equal('');
     });

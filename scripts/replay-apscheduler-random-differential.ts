@@ -11,6 +11,7 @@ import { cronTriggerFactory } from '../src/triggers/cron/cron-trigger.js';
 import { dateTriggerFactory } from '../src/triggers/date-trigger.js';
 import { intervalTriggerFactory } from '../src/triggers/interval-trigger.js';
 import type { TriggerFactory } from '../src/triggers/trigger.js';
+import { fireTimes } from '../test/triggers/fixture-replay.js';
 
 interface RandomCase {
   readonly id: string;
@@ -27,16 +28,7 @@ const { cases } = JSON.parse(readFileSync(path, 'utf8')) as { cases: RandomCase[
 
 function jobclockResult(c: RandomCase): string[] | string {
   try {
-    const trigger = FACTORIES[c.kind].create(c.options, { timezone: 'UTC', now: new Date(c.now) });
-    const times: string[] = [];
-    let previous: Date | null = null;
-    for (let i = 0; i < c.length; i += 1) {
-      const next = trigger.getNextFireTime(previous, previous ?? new Date(c.now));
-      if (next === null) break;
-      times.push(next.toISOString());
-      previous = next;
-    }
-    return times;
+    return fireTimes(FACTORIES[c.kind].create(c.options, { timezone: 'UTC', now: new Date(c.now) }), new Date(c.now), c.length);
   } catch (error) {
     return `${(error as Error).name}: ${(error as Error).message}`;
   }

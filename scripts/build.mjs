@@ -7,13 +7,16 @@
 //   node scripts/build.mjs --check    exit 0 when the working build is up to date, 1 when it is stale
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
+//   node scripts/build.mjs --then dist/src/server/main.js
+//                                     as without options, then runs that built entry in this same
+//                                     process (`npm start`: one Node start-up instead of two)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIST = join(ROOT, 'dist');
@@ -21,10 +24,11 @@ const DIST = join(ROOT, 'dist');
 const STAMP = join(DIST, '.working-build');
 const INPUTS = ['src', 'migrations', 'bench', 'knexfile-free-config.ts', 'tsconfig.json'];
 
-const mode = process.argv[2] ?? '--if-stale';
+const [option, entry] = process.argv.slice(2);
+const mode = option === '--then' ? '--if-stale' : (option ?? '--if-stale');
 // Two builds of one checkout at once (two `npm start`s, a pack while the tests build) would write
 // over each other's dist/: they take turns.
-if (mode !== '--check') holdBuildLock();
+const releaseBuildLock = mode === '--check' ? () => {} : holdBuildLock();
 if (mode === '--package') {
   rmSync(DIST, { recursive: true, force: true });
   compile('tsconfig.build.json');
@@ -39,6 +43,11 @@ if (mode === '--package') {
   if (mode === '--force' || isStale(inputs)) {
     compile('tsconfig.json');
     writeFileSync(STAMP, inputs.join('\n'));
+  }
+  if (option === '--then') {
+    // The entry (a server) runs for long: the next build must not wait for it.
+    releaseBuildLock();
+    await import(pathToFileURL(join(ROOT, entry)).href);
   }
 } else {
   console.error(`scripts/build.mjs: unknown option ${mode} (expected --if-stale, --force, --check or --package)`);
@@ -73,7 +82,8 @@ function isStale(inputs) {
 
 /**
  * Waits (up to 10 minutes) until no other build of this checkout runs, then holds the lock until
- * this process exits. A lock left by a process that is gone is taken over.
+ * this process exits or the returned function is called. A lock left by a process that is gone is
+ * taken over.
  */
 function holdBuildLock() {
   const lock = join(tmpdir(), `jobclock-build-${createHash('sha256').update(ROOT).digest('hex').slice(0, 16)}.lock`);
@@ -83,8 +93,12 @@ function holdBuildLock() {
     try {
       mkdirSync(lock);
       writeFileSync(owner, String(process.pid));
-      process.on('exit', () => rmSync(lock, { recursive: true, force: true }));
-      return;
+      const release = () => {
+        process.off('exit', release);
+        rmSync(lock, { recursive: true, force: true });
+      };
+      process.on('exit', release);
+      return release;
     } catch (error) {
       if (error.code !== 'EEXIST') throw error;
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { SchedulerAlreadyRunningError, SchedulerNotRunningError, ValidationError, type JobDeserializationError } from '../errors.js';
+import { ValidationError, type JobDeserializationError } from '../errors.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
 import { DEFAULT_JOB_DEFAULTS, type Job, type JobDefaults } from '../jobs/job.js';
 import {
@@ -22,6 +22,7 @@ import type { Trigger, TriggerKind } from '../triggers/trigger.js';
 import { ClusterMembership, DEFAULT_CLUSTER_TIMING, type ClusterInfo } from './cluster-membership.js';
 import { Dispatcher } from './dispatcher.js';
 import { EventBus, type EventKind, type EventListener } from './events.js';
+import { Lifecycle, type SchedulerState } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { RunLog } from './run-log.js';
 import { RunTrimmer } from './run-trimmer.js';
@@ -33,14 +34,7 @@ import { WakeLoop } from './wake-loop.js';
 export { DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
 export type { StoreState, StoreStatus } from './store-health.js';
 export type { JobQuery, SchedulerOptions } from './scheduler-options.js';
-
-/**
- * Whether the scheduler is stopped, running, or running with job processing paused.
- *
- * @example
- * if (scheduler.state === 'paused') scheduler.resume()
- */
-export type SchedulerState = 'stopped' | 'running' | 'paused';
+export type { SchedulerState } from './lifecycle.js';
 
 /**
  * The scheduler: keeps jobs in stores, sleeps until the earliest next run time (one timer, no
@@ -71,15 +65,7 @@ export class Scheduler {
   private readonly dispatcher: Dispatcher;
   private readonly loop: WakeLoop;
   private readonly membership: ClusterMembership;
-  private currentState: SchedulerState | 'starting' = 'stopped';
-  /** The `start()` under way, if any. */
-  private starting: Promise<void> | null = null;
-  /** The `shutdown()` under way, if any: a second one waits for it. */
-  private stopping: Promise<void> | null = null;
-  /** Whether the start under way ends paused (`start({ paused })`, or `pause()` meanwhile). */
-  private startPaused = false;
-  /** Ends the wait for running jobs of the shutdown under way (a `shutdown({ wait: false })` meanwhile). */
-  private stopWaiting: (() => void) | null = null;
+  private readonly lifecycle: Lifecycle;
 
   constructor(options: SchedulerOptions = {}) {
     this.clock = options.clock ?? systemClock;
@@ -111,7 +97,7 @@ export class Scheduler {
     const onCatchUpDone = () => this.loop.wakeUpSoon();
     const dispatcher = new Dispatcher({ clock, logger, tasks: this.tasks, stores, executors: new Map(withDefault), runLog: this.runLog, events: this.events, onCatchUpDone });
     this.dispatcher = dispatcher;
-    const active = () => this.currentState === 'running';
+    const active = () => this.lifecycle.processing;
     this.loop = new WakeLoop({
       clock,
       logger,
@@ -127,17 +113,31 @@ export class Scheduler {
       void dispatcher.submitRuns(jobstore, claimed);
     };
     this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });
+    this.lifecycle = new Lifecycle({
+      mayStart: () => this.mayStart(),
+      open: () => this.open(),
+      openFailed: () => this.dispatcher.shutdownExecutors({ wait: false }).catch(() => undefined),
+      started: (paused) => this.started(paused),
+      stop: (noWait) => this.stop(noWait),
+      paused: () => {
+        this.loop.disarm();
+        this.events.emit({ kind: 'scheduler_paused' });
+      },
+      resumed: () => {
+        this.events.emit({ kind: 'scheduler_resumed' });
+        this.loop.wakeUp();
+      },
+    });
   }
 
   /** `stopped`, `running` or `paused` (a start under way counts as `running`). */
   get state(): SchedulerState {
-    if (this.currentState === 'starting') return this.startPaused ? 'paused' : 'running';
-    return this.currentState;
+    return this.lifecycle.state;
   }
 
   /** True from `start()` until `shutdown()` (paused included), as APScheduler's `running`. */
   get running(): boolean {
-    return this.currentState !== 'stopped';
+    return this.lifecycle.running;
   }
 
   /** Whether `allowedHosts` lets this host run the scheduler. */
@@ -168,39 +168,7 @@ export class Scheduler {
    * await scheduler.start({ paused: true }) // jobs can be read and changed; none runs until resume()
    */
   async start(options: { readonly paused?: boolean } = {}): Promise<void> {
-    if (this.stopping) await this.stopping.catch(() => undefined);
-    if (this.running) throw new SchedulerAlreadyRunningError();
-    if (!this.hostAllowed) {
-      this.logger.warn(`Scheduler not started: host "${this.hostname}" is not in allowed hosts (${this.allowedHosts.join(', ')})`);
-      return;
-    }
-    this.startPaused = options.paused ?? false;
-    const starting = this.openAndStart();
-    this.starting = starting;
-    try {
-      await starting;
-    } finally {
-      this.starting = null;
-    }
-  }
-
-  private async openAndStart(): Promise<void> {
-    // Counted as started from here on (APScheduler's `running` turns true at once).
-    this.currentState = 'starting';
-    this.runLog.startRetrying();
-    try {
-      await this.stores.open();
-      await this.dispatcher.startExecutors();
-    } catch (error) {
-      this.currentState = 'stopped';
-      await this.dispatcher.shutdownExecutors({ wait: false }).catch(() => undefined);
-      throw error;
-    }
-    if (this.currentState !== 'starting') return;
-    this.currentState = this.startPaused ? 'paused' : 'running';
-    if (this.stores.clustered) this.membership.start();
-    this.events.emit({ kind: 'scheduler_started' });
-    if (!this.startPaused) this.loop.wakeUp();
+    return this.lifecycle.start(options);
   }
 
   /**
@@ -218,49 +186,7 @@ export class Scheduler {
    * process.once('SIGTERM', () => void scheduler.close())
    */
   async shutdown(options: { readonly wait?: boolean } = {}): Promise<void> {
-    if (this.stopping) {
-      if (options.wait === false) this.stopWaiting?.();
-      return this.stopping;
-    }
-    if (this.starting) {
-      const started = await this.starting.then(
-        () => true,
-        () => false,
-      );
-      if (this.stopping) return this.stopping;
-      if (!started || !this.running) return;
-    }
-    if (!this.running) throw new SchedulerNotRunningError();
-    const stopping = this.stop(options.wait ?? true);
-    this.stopping = stopping;
-    try {
-      await stopping;
-    } finally {
-      if (this.stopping === stopping) this.stopping = null;
-    }
-  }
-
-  private async stop(wait: boolean): Promise<void> {
-    let giveUp = !wait;
-    const abandoned = new Promise<void>((resolve) => {
-      this.stopWaiting = () => {
-        giveUp = true;
-        this.runLog.stopRetrying();
-        resolve();
-      };
-    });
-    this.currentState = 'stopped';
-    this.loop.disarm();
-    if (!wait) this.runLog.stopRetrying();
-    await this.loop.idle();
-    const executors = this.dispatcher.shutdownExecutors({ wait: !giveUp });
-    // Dropping the queued runs too when the wait is abandoned: nothing new starts after shutdown.
-    await Promise.race([executors, abandoned.then(() => this.dispatcher.shutdownExecutors({ wait: false }))]);
-    this.stopWaiting = null;
-    await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
-    await this.runLog.flush();
-    await this.membership.leave();
-    this.events.emit({ kind: 'scheduler_shutdown' });
+    return this.lifecycle.shutdown(options);
   }
 
   /**
@@ -270,9 +196,7 @@ export class Scheduler {
    * stores again.
    */
   async close(options: { readonly wait?: boolean } = {}): Promise<void> {
-    if (this.running || this.starting || this.stopping) await this.shutdown(options).catch((error: unknown) => {
-      if (!(error instanceof SchedulerNotRunningError)) throw error;
-    });
+    await this.lifecycle.settle(options);
     this.runLog.stopRetrying();
     await this.runLog.flush();
     await this.stores.close();
@@ -284,28 +208,12 @@ export class Scheduler {
    * end paused. Pausing a paused scheduler does nothing.
    */
   pause(): void {
-    if (this.currentState === 'starting') {
-      this.startPaused = true;
-      return;
-    }
-    if (!this.running) throw new SchedulerNotRunningError();
-    if (this.currentState === 'paused') return;
-    this.currentState = 'paused';
-    this.loop.disarm();
-    this.events.emit({ kind: 'scheduler_paused' });
+    this.lifecycle.pause();
   }
 
   /** Resumes after `pause()` (or `start({ paused: true })`); as `pause()` for the other states. */
   resume(): void {
-    if (this.currentState === 'starting') {
-      this.startPaused = false;
-      return;
-    }
-    if (!this.running) throw new SchedulerNotRunningError();
-    if (this.currentState === 'running') return;
-    this.currentState = 'running';
-    this.events.emit({ kind: 'scheduler_resumed' });
-    this.loop.wakeUp();
+    this.lifecycle.resume();
   }
 
   /**
@@ -521,6 +429,48 @@ export class Scheduler {
       jobstores: this.stores.aliases,
       executors: this.dispatcher.executorNames,
     };
+  }
+
+  private mayStart(): boolean {
+    if (this.hostAllowed) return true;
+    this.logger.warn(`Scheduler not started: host "${this.hostname}" is not in allowed hosts (${this.allowedHosts.join(', ')})`);
+    return false;
+  }
+
+  private async open(): Promise<void> {
+    this.runLog.startRetrying();
+    await this.stores.open();
+    await this.dispatcher.startExecutors();
+  }
+
+  private started(paused: boolean): void {
+    if (this.stores.clustered) this.membership.start();
+    this.events.emit({ kind: 'scheduler_started' });
+    if (!paused) this.loop.wakeUp();
+  }
+
+  private async stop(noWait: AbortSignal): Promise<void> {
+    this.loop.disarm();
+    if (noWait.aborted) this.runLog.stopRetrying();
+    let abandon = (): void => undefined;
+    const abandoned = new Promise<void>((resolve) => (abandon = resolve));
+    const giveUpWaiting = (): void => {
+      this.runLog.stopRetrying();
+      abandon();
+    };
+    noWait.addEventListener('abort', giveUpWaiting, { once: true });
+    try {
+      await this.loop.idle();
+      const executors = this.dispatcher.shutdownExecutors({ wait: !noWait.aborted });
+      // Dropping the queued runs too when the wait is abandoned: nothing new starts after shutdown.
+      await Promise.race([executors, abandoned.then(() => this.dispatcher.shutdownExecutors({ wait: false }))]);
+    } finally {
+      noWait.removeEventListener('abort', giveUpWaiting);
+    }
+    await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
+    await this.runLog.flush();
+    await this.membership.leave();
+    this.events.emit({ kind: 'scheduler_shutdown' });
   }
 
   private reportUnreadable(jobstore: string, error: JobDeserializationError): void {

@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import type { JobStore } from './job-store.js';
 import { MemoryJobStore } from './memory.js';
 import { SqlJobStore, type SqlJobStoreOptions } from './sql/sql-job-store.js';
-import type { SqlTarget } from './sql/sql-connection.js';
+import type { SqlTarget } from './sql/sql-target.js';
 
 /**
  * Builds the job store a URL names. Nothing connects until the store is opened.

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { MissingDriverError } from '../../src/stores/sql/driver-import.js';
-import { createKysely, type SqlTarget } from '../../src/stores/sql/sql-connection.js';
+import { createKysely } from '../../src/stores/sql/sql-connection.js';
+import type { SqlTarget } from '../../src/stores/sql/sql-target.js';
 import type { ModuleImporter } from '../../src/stores/sql/driver-import.js';
 
 /** An importer for an application that has not installed the driver: Node's own "cannot find package" error. */

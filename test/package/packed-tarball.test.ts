@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,5 +115,55 @@ ${RUN_ONE_MEMORY_JOB}
     // An optional peer dependency: npm does not install it for the app.
     expect(report.pgInstalled).to.equal(false);
     expect(report.missing).to.contain('npm install pg');
+  });
+  describe('a strict TypeScript consumer of schedulerRouter', () => {
+    let app: string;
+    const KOA_APP = `
+import Koa from 'koa';
+import { Scheduler, schedulerRouter } from 'jobclock';
+const scheduler = new Scheduler({ jobstores: { default: 'memory:' } });
+const router = schedulerRouter(scheduler, { prefix: '/scheduler' });
+new Koa().use(router.routes()).use(router.allowedMethods());
+`;
+    const MEMORY_ONLY = `
+import { Scheduler } from 'jobclock';
+const scheduler = new Scheduler({ jobstores: { default: 'memory:' } });
+await scheduler.start();
+`;
+
+    /** tsc's diagnostics (empty when it compiles) for one file under strict settings. */
+    async function compile(source: string, skipLibCheck: boolean): Promise<string> {
+      writeFileSync(join(app, 'main.ts'), source);
+      const compilerOptions = { strict: true, exactOptionalPropertyTypes: true, module: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck };
+      writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+      return run(bin('tsc'), ['-p', app]).then(
+        () => '',
+        (error: { stdout: string }) => error.stdout,
+      );
+    }
+
+    before(async function () {
+      this.timeout(240_000);
+      app = join(work, 'ts-app');
+      mkdirSync(app);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'ts-app', version: '1.0.0', private: true, type: 'module' }));
+      await npm(['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+    });
+
+    it('without @types/koa: compiles with skipLibCheck; without it, the only errors ask for Koa\'s types (and none for pg)', async function () {
+      this.timeout(240_000);
+      expect(await compile(MEMORY_ONLY, true)).to.equal('');
+      const errors = (await compile(MEMORY_ONLY, false)).split('\n').filter((line) => line.includes('error TS'));
+      expect(errors).to.not.deep.equal([]);
+      for (const error of errors) expect(error).to.match(/TS7016: Could not find a declaration file for module 'koa'/);
+    });
+
+    it('with @types/koa (the optional peer dependency): mounts the router in a Koa app with full library checks', async function () {
+      this.timeout(240_000);
+      const types = JSON.parse(readFileSync(join(REPO, 'node_modules', '@types', 'koa', 'package.json'), 'utf8')) as { version: string };
+      await npm(['install', `@types/koa@${types.version}`, '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], app);
+      expect(await compile(KOA_APP, false)).to.equal('');
+      expect(await compile(MEMORY_ONLY, false)).to.equal('');
+    });
   });
 });

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { JobRowValues } from './job-rows.js';
 import type { JobclockDatabase, StoreDialect } from './schema.js';
-import type { SqlTarget } from './sql-connection.js';
+import type { SqlTarget } from './sql-target.js';
 
 /**
  * The few statements that differ between SQLite and PostgreSQL. Everything else the store builds

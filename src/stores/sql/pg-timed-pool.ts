@@ -2,22 +2,7 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
 import type pg from 'pg';
 import { JobStoreUnavailableError } from '../../errors.js';
 import { unreachableSummary } from './store-errors.js';
-
-/**
- * How long a PostgreSQL store waits before it calls the server unreachable.
- *
- * @example
- * new SqlJobStore(target, { timeouts: { connectMs: 2000, queryMs: 5000 } })
- */
-export interface StoreTimeouts {
-  /** Opening a connection, or waiting for a free one in the pool; default 5 s. */
-  readonly connectMs?: number;
-  /** One statement (server `statement_timeout`, and the client gives up on it too); default 15 s. */
-  readonly queryMs?: number;
-}
-
-export const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
-export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
+import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type StoreTimeouts } from './sql-target.js';
 
 /** The pg pool settings that make a dead or hung server fail fast instead of hanging a request. */
 export function pgTimeoutSettings(timeouts: StoreTimeouts = {}): pg.PoolConfig {

@@ -4,21 +4,11 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import { importDriver, type ModuleImporter } from './driver-import.js';
-import { abandoningTimedOutQueries, DEFAULT_QUERY_TIMEOUT_MS, pgTimeoutSettings, type StoreTimeouts } from './pg-timed-pool.js';
+import { abandoningTimedOutQueries, pgTimeoutSettings } from './pg-timed-pool.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, type SqlTarget, type StoreTimeouts } from './sql-target.js';
 import type { JobclockDatabase } from './schema.js';
 import { translatingStoreErrors } from './store-error-dialect.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
-
-/**
- * Which database a SQL store talks to. Building it touches nothing: the file is created, or the
- * pool connects, when the store opens.
- *
- * @example
- * const target: SqlTarget = { dialect: 'postgres', connectionString: 'postgres://localhost/app' }
- */
-export type SqlTarget =
-  | { readonly dialect: 'sqlite'; /** A file path, or `:memory:`. */ readonly filename: string }
-  | { readonly dialect: 'postgres'; readonly connectionString: string };
 
 /** How long a SQLite write waits for another process's write lock before failing with SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;

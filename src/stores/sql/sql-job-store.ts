@@ -1,21 +1,16 @@
-import { createHash } from 'node:crypto';
-import { Migrator, type Kysely } from 'kysely';
-import { ConflictingIdError, JobDeserializationError, JobLookupError, JobStoreUnavailableError, ValidationError } from '../../errors.js';
+import type { Kysely } from 'kysely';
+import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
-import { systemClock, type Clock } from '../../clock/clock.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
 import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
 import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
-import { StoreMigrationProvider } from './migration-provider.js';
-import { type JobclockDatabase, type StoreNames, storeNames } from './schema.js';
+import { type JobclockDatabase, storeNames } from './schema.js';
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
-import { PgWakeListener } from './pg-wake-listener.js';
-import type { StoreTimeouts } from './pg-timed-pool.js';
-import { PostgresCoordination } from './postgres-coordination.js';
-import { createKysely, type SqlTarget } from './sql-connection.js';
+import type { PostgresCoordination } from './postgres-coordination.js';
+import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
-import { TableNamesPlugin } from './table-names-plugin.js';
+import { openSqlStore, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
 
 /** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
 const INSERT_BATCH = 5000;
@@ -43,20 +38,6 @@ export interface SqlJobStoreOptions {
   readonly timeouts?: StoreTimeouts;
 }
 
-/** An open store: the Kysely instance to close, and the one its queries go through. */
-interface Connection {
-  readonly kysely: Kysely<JobclockDatabase>;
-  /** `kysely` with the prefixed table names and the schema applied. */
-  readonly db: Kysely<JobclockDatabase>;
-  readonly context: StoreContext;
-  /** The opening scheduler's clock (`updated_at`, the listener's retries); the system clock otherwise. */
-  readonly clock: Clock;
-  readonly appliedMigrations: readonly string[];
-  /** Set when shared as a cluster: opened by a scheduler (a node) on PostgreSQL with `cluster` on. */
-  readonly coordination: PostgresCoordination | null;
-  readonly listener: PgWakeListener | null;
-}
-
 /**
  * The job store on SQL, SQLite (better-sqlite3) or PostgreSQL (pg), through Kysely. Opening it
  * runs the migrations of `migrations/`. Every method returns once its change is committed; due
@@ -70,22 +51,24 @@ interface Connection {
  */
 export class SqlJobStore implements JobStore {
   private readonly statements: DialectStatements;
-  private readonly names: StoreNames;
-  private readonly sharedAsCluster: boolean;
-  private readonly timeouts: StoreTimeouts;
-  private connecting: Promise<Connection> | null = null;
+  private readonly setup: SqlStoreSetup;
+  private connecting: Promise<OpenSqlStore> | null = null;
   private openCoordination: PostgresCoordination | null = null;
   readonly runHistory: RunHistory;
 
   constructor(
-    private readonly target: SqlTarget,
+    target: SqlTarget,
     options: SqlJobStoreOptions = {},
   ) {
     this.statements = dialectStatements(target);
-    // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
-    this.names = storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null);
-    this.sharedAsCluster = target.dialect === 'postgres' && (options.cluster ?? true);
-    this.timeouts = options.timeouts ?? {};
+    this.setup = {
+      target,
+      statements: this.statements,
+      // The schema only means something on PostgreSQL; a shared config may still set it for all stores.
+      names: storeNames(options.tablePrefix, target.dialect === 'postgres' ? (options.schema ?? null) : null),
+      timeouts: options.timeouts ?? {},
+      sharedAsCluster: target.dialect === 'postgres' && (options.cluster ?? true),
+    };
     this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements);
   }
 
@@ -104,7 +87,10 @@ export class SqlJobStore implements JobStore {
 
   async open(context: StoreContext): Promise<void> {
     if (!this.connecting) {
-      const connecting = this.connect(context);
+      const connecting = openSqlStore(this.setup, context).then((connection) => {
+        this.openCoordination = connection.coordination;
+        return connection;
+      });
       this.connecting = connecting;
       // A failed open leaves the store closed, so a later open() tries again.
       connecting.catch(() => {
@@ -304,71 +290,6 @@ export class SqlJobStore implements JobStore {
     return { acquired, unreadable };
   }
 
-  private async connect(context: StoreContext): Promise<Connection> {
-    const kysely = createKysely(this.target, this.timeouts);
-    try {
-      const schema = await this.statements.resolveSchema(kysely, this.names.schema);
-      const names: StoreNames = { ...this.names, schema };
-      const migrate = () =>
-        this.statements.guardMigrations(kysely, (db) =>
-          new Migrator({
-            db,
-            provider: new StoreMigrationProvider(names, this.target.dialect),
-            migrationTableName: names.migrations,
-            migrationLockTableName: names.migrationLock,
-            migrationTableSchema: schema ?? undefined,
-          }).migrateToLatest(),
-        );
-      let { error, results = [] } = await migrate();
-      // Kysely's migrator lists the tables of every schema (PostgresIntrospector.getTables): a schema
-      // another session drops meanwhile fails that listing with "schema … does not exist" (a catalog
-      // race, nothing to do with this store). The next listing no longer sees it.
-      for (let retry = 0; retry < 10 && isOtherSchemaGone(error, schema); retry++) ({ error, results = [] } = await migrate());
-      // Kysely's migrator reports a failure instead of throwing it: an unreachable store stays that.
-      if (error instanceof JobStoreUnavailableError) throw error;
-      if (error) throw new Error(`Migrating the job store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      const prefixed = kysely.withPlugin(new TableNamesPlugin({ jobs: names.jobs, runs: names.runs, nodes: names.nodes }));
-      const db = schema === null ? prefixed : prefixed.withSchema(schema);
-      const clock = context.clock ?? systemClock;
-      const { coordination, listener } = await this.startCoordination(db, names, context, clock);
-      this.openCoordination = coordination;
-      return {
-        kysely,
-        db,
-        context,
-        clock,
-        appliedMigrations: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
-        coordination,
-        listener,
-      };
-    } catch (error) {
-      await kysely.destroy();
-      throw error;
-    }
-  }
-
-  private async startCoordination(
-    db: Kysely<JobclockDatabase>,
-    names: StoreNames,
-    context: StoreContext,
-    clock: Clock,
-  ): Promise<{ coordination: PostgresCoordination | null; listener: PgWakeListener | null }> {
-    if (!this.sharedAsCluster || !context.node || this.target.dialect !== 'postgres') return { coordination: null, listener: null };
-    const channel = wakeChannel(names);
-    const coordination = new PostgresCoordination(async () => db, context.node, channel);
-    const wakeUp = context.wakeUp;
-    if (!wakeUp) return { coordination, listener: null };
-    const listener = new PgWakeListener({
-      connectionString: this.target.connectionString,
-      clock,
-      channel,
-      onWake: wakeUp,
-      onError: (error, retryInMs) => context.warn?.(`Cluster wake-up connection (LISTEN) failed; retrying in ${retryInMs} ms`, error),
-    });
-    await listener.start();
-    return { coordination, listener };
-  }
-
   /** In a cluster, tells the other nodes a job changed, so they re-arm their timers. */
   private async notifyOtherNodes(job: Job): Promise<void> {
     const { db, coordination } = await this.connection();
@@ -380,7 +301,7 @@ export class SqlJobStore implements JobStore {
     return (await this.connection()).listener?.backendPid ?? null;
   }
 
-  private async connection(): Promise<Connection> {
+  private async connection(): Promise<OpenSqlStore> {
     if (!this.connecting) throw new Error('The SQL job store is not open: call open() first');
     return this.connecting;
   }
@@ -390,18 +311,6 @@ export class SqlJobStore implements JobStore {
     if (!this.statements.isUnstorableJson(error)) return error;
     return new ValidationError(`Job "${id}" holds text the store cannot keep (a \\u0000 character or an unpaired surrogate)`);
   }
-}
-
-/** SQLSTATE 3F000 invalid_schema_name about a schema other than the store's own. */
-function isOtherSchemaGone(error: unknown, ownSchema: string | null): boolean {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false;
-  return ownSchema === null || !error.message.includes(`"${ownSchema}"`);
-}
-
-/** One NOTIFY channel per store (schema + prefix), so stores sharing a database wake only their own nodes. */
-function wakeChannel(names: StoreNames): string {
-  const digest = createHash('sha256').update(`${names.schema ?? ''}.${names.jobs}`).digest('hex').slice(0, 16);
-  return `jobclock_wake_${digest}`;
 }
 
 function readOrReport(row: StoredJobRow, context: StoreContext): Job | null {

@@ -1,4 +1,3 @@
-import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { TimerHandle } from '../clock/clock.js';
 import { ValidationError } from '../errors.js';
@@ -51,30 +50,32 @@ export class EventStreamHub {
   /** Answers the request with the stream; the response ends when the client goes away or the scheduler shuts down. */
   open(ctx: Context): void {
     const after = lastEventId(ctx.get('Last-Event-ID'));
-    const stream = new PassThrough();
     const { clock } = this.scheduler;
+    // Written straight to the response, past Koa (which would otherwise report every client that
+    // goes away as a stream error), with no buffering on the way: headers now, each event as it comes.
+    ctx.respond = false;
     ctx.req.socket.setTimeout(0);
     ctx.req.socket.setNoDelay(true);
-    ctx.status = 200;
-    ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
-    // koa-compress and the like buffer a body they compress: never this one.
-    (ctx as { compress?: boolean }).compress = false;
-    ctx.body = stream;
-    stream.write(`retry: 2000\n\n`);
-    if (after !== null) for (const event of this.buffer) if (event.id > after) stream.write(event.frame);
+    const res = ctx.res;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+    const write = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+    write('retry: 2000\n\n');
+    if (after !== null) for (const event of this.buffer) if (event.id > after) write(event.frame);
     const onEvent = (event: SchedulerEvent) => {
       const streamed = this.frames.get(event);
-      if (streamed && !stream.writableEnded) stream.write(streamed.frame);
-      if (event.kind === 'scheduler_shutdown') stream.end();
+      if (streamed) write(streamed.frame);
+      if (event.kind === 'scheduler_shutdown') res.end();
     };
     let keepAlive: TimerHandle;
     const ping = () => {
-      if (!stream.writableEnded) stream.write(': keep-alive\n\n');
+      write(': keep-alive\n\n');
       keepAlive = clock.setTimer(ping, this.keepAliveMs);
     };
     keepAlive = clock.setTimer(ping, this.keepAliveMs);
     this.scheduler.on('*', onEvent);
-    stream.once('close', () => {
+    res.once('close', () => {
       this.scheduler.off('*', onEvent);
       clock.clearTimer(keepAlive);
     });

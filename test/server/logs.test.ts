@@ -22,8 +22,8 @@ function run(command: string, args: string[], env: Record<string, string>): Star
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(SCHEDULER_|HOST$|PORT$|LOG_LEVEL$)/.test(k)));
   const child = spawn(command, args, { cwd: ROOT, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
 }

@@ -165,6 +165,13 @@ export class WakeLoop {
     const pollAt = this.parts.stores.clustered ? clock.now().getTime() + this.parts.fallbackPollMs : null;
     const at = wakeAt === null ? pollAt : pollAt === null ? wakeAt : Math.min(wakeAt, pollAt);
     if (at === null) return;
+    // Due already (a job committed between this pass's acquire and its next-run-time query): pass
+    // again on the next turn. A timer would do the same on the system clock, but a ManualClock
+    // fires timers only when advanced, and the job would wait for a wake-up that never comes.
+    if (at <= clock.now().getTime()) {
+      this.wakeUpSoon();
+      return;
+    }
     this.armedFor = at;
     this.timer = clock.setTimer(() => {
       this.timer = null;

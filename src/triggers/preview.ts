@@ -8,10 +8,20 @@ import type { Trigger } from './trigger.js';
  * answers [] at once.
  */
 
-/** How many fire times a preview gives unless asked otherwise. */
+/**
+ * How many fire times a preview gives unless asked otherwise: 10.
+ *
+ * @example
+ * previewFireTimes(trigger, { now }).length <= DEFAULT_PREVIEW_COUNT
+ */
 export const DEFAULT_PREVIEW_COUNT = 10;
 
-/** The most fire times one preview gives. */
+/**
+ * The most fire times one preview gives: 1000.
+ *
+ * @example
+ * previewFireTimes(trigger, { now, count: MAX_PREVIEW_COUNT })
+ */
 export const MAX_PREVIEW_COUNT = 1000;
 
 /**

@@ -23,6 +23,24 @@ class FlakyStore extends MemoryJobStore {
   }
 }
 
+/** A memory store where a job is committed between a pass's due-job query and its next-run-time query. */
+class RacingStore extends MemoryJobStore {
+  private raced = false;
+
+  constructor(private readonly late: Job) {
+    super();
+  }
+
+  override async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    const acquired = await super.acquireDueJobs(now, limit, advance);
+    if (!this.raced) {
+      this.raced = true;
+      await super.addJob(this.late);
+    }
+    return acquired;
+  }
+}
+
 function wakeLoop(stores: Record<string, MemoryJobStore>) {
   const clock = new ManualClock(BASE_TIME);
   const registry = StoreRegistry.of(stores, () => ({ onUnreadableJob: () => undefined }));
@@ -56,6 +74,17 @@ describe('wake loop', () => {
     expect(dispatched).to.deep.equal([{ jobstore: 'other', id: 'soon', runTimes: [at(10)], at: at(10) }]);
     expect((await other.lookupJob('soon'))?.nextRunTime).to.deep.equal(at(20));
     expect(clock.nextTimerAt).to.deep.equal(at(20));
+  });
+
+  it('passes again at once when a job fell due between its queries (no timer is armed in the past)', async () => {
+    const store = new RacingStore(intervalJob('late', at(-5)));
+    const { clock, registry, loop, dispatched } = wakeLoop({ default: store });
+    await registry.open();
+    loop.wakeUp();
+    // The clock never moves: the job must be handed over all the same.
+    for (let turn = 0; turn < 100 && dispatched.length === 0; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(dispatched.map((item) => item.id)).to.deep.equal(['late']);
+    expect(clock.now()).to.deep.equal(BASE_TIME);
   });
 
   it('fetches due jobs in batches until a store has none left', async () => {

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
-import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
+import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore, StoreContext } from '../job-store.js';
 import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
@@ -214,6 +214,17 @@ export class SqlJobStore implements JobStore {
       after = last.id;
     }
     return jobs;
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    const { db } = await this.connection();
+    const row = await db
+      .selectFrom('jobs')
+      .select((eb) => [eb.fn.countAll().as('total'), eb.fn.count('next_run_time').as('scheduled')])
+      .executeTakeFirstOrThrow();
+    const total = Number(row.total);
+    const scheduled = Number(row.scheduled);
+    return { scheduled, paused: total - scheduled };
   }
 
   async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {

@@ -8,7 +8,7 @@
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ const DIST = join(ROOT, 'dist');
 /** Written after a working build: the inputs it compiled, one path a line; its mtime is the build's. */
 const STAMP = join(DIST, '.working-build');
 const INPUTS = ['src', 'migrations', 'bench', 'knexfile-free-config.ts', 'tsconfig.json'];
+/** The package's `bin` (package.json): tsc keeps its `#!/usr/bin/env node` line, not an executable mode. */
+const BIN = join(DIST, 'src', 'cli', 'jobclock.js');
 
 const mode = process.argv[2] ?? '--if-stale';
 if (mode === '--package') {
@@ -44,6 +46,7 @@ function compile(project) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit', cwd: ROOT });
   if (result.status !== 0) process.exit(result.status ?? 1);
+  if (existsSync(BIN)) chmodSync(BIN, 0o755);
 }
 
 /** Every file the working build compiles from, relative to the root, sorted. */

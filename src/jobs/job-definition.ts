@@ -3,13 +3,13 @@ import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { describeType } from '../tasks/task-registry.js';
-import { triggerFactory } from '../triggers/trigger-registry.js';
-import type { Trigger, TriggerKind } from '../triggers/trigger.js';
+import { triggerFactory, triggerKinds } from '../triggers/trigger-registry.js';
+import type { Trigger, TriggerContext, TriggerKind } from '../triggers/trigger.js';
 import { parseDateOption } from '../triggers/dates.js';
 import { CRON_FIELD_NAMES } from '../triggers/cron/fields.js';
 import type { Job, JobDefaults } from './job.js';
 import {
-  isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerOptionShapes,
+  isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerDefinitionSchemas, triggerOptionShapes,
 } from './job-schema.js';
 import { assertJsonValue, isPlainObject } from './json-value.js';
 
@@ -131,6 +131,22 @@ export function applyJobChanges(job: Job, input: unknown, context: DefinitionCon
     return { ...rebuilt, nextRunTime: trigger.getNextFireTime(null, context.now) };
   }
   return rebuilt;
+}
+
+/**
+ * Validates the trigger part of a job body (`{"trigger": "cron", "crontab": "0 9 * * *", "timezone": …}`:
+ * the `trigger` name and its options, checked as a job body's are, no job keys) and builds the
+ * trigger; throws `ValidationError` on any problem. For previews of a trigger nothing will store.
+ *
+ * @example
+ * parseTriggerDefinition({ trigger: 'interval', minutes: 5 }, { timezone: 'UTC', now: new Date() })
+ */
+export function parseTriggerDefinition(input: unknown, context: TriggerContext): Trigger {
+  const def = requireObject(input, 'A trigger definition');
+  if (def.trigger === undefined) throw new ValidationError(`trigger is required: one of ${triggerKinds().map((k) => `"${k}"`).join(', ')}`);
+  const kind = knownKind(def.trigger);
+  const { trigger: _kind, ...options } = validate(triggerDefinitionSchemas[kind], def, kind);
+  return triggerFactory(kind).create(options, context);
 }
 
 type Variant = keyof typeof jobDefinitionSchemas;

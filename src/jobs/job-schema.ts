@@ -122,6 +122,16 @@ export const triggerOptionShapes = {
   },
 } as const satisfies Record<TriggerKind, z.ZodRawShape>;
 
+/**
+ * The trigger part of a job body on its own (`trigger` and its options, no job keys), by kind: what
+ * a fire-time preview of an unsaved trigger takes (`jobclock preview --trigger`, `POST /preview`).
+ */
+export const triggerDefinitionSchemas = {
+  date: z.strictObject({ trigger: z.literal('date'), ...triggerOptionShapes.date }),
+  interval: z.strictObject({ trigger: z.literal('interval'), ...triggerOptionShapes.interval }),
+  cron: z.strictObject({ trigger: z.literal('cron'), ...triggerOptionShapes.cron }),
+} as const satisfies Record<TriggerKind, z.ZodType>;
+
 /** A Trigger object given by code. JSON cannot make one: it has no functions. */
 export function isTriggerInstance(value: unknown): value is Trigger {
   const candidate = value as Partial<Trigger> | null;

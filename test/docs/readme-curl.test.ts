@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
 import { REPO_ROOT, readmeBlocks, type FencedBlock } from './readme-blocks.js';
 
 // Every curl example in README.md's ```sh blocks runs, in README order, with the real `curl`,
@@ -70,34 +71,8 @@ function classify(command: string): Line[] {
   });
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-async function startServer(env: Record<string, string>, store: string): Promise<Server> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SCHEDULER_|HOST$|PORT$)/.test(key)));
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, ...env, HOST: '127.0.0.1', PORT: '0', SCHEDULER_STORE: store },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (match && /jobclock store:/.test(output)) return { child, url: match[1]!, output: () => output, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start (exit ${child.exitCode}):\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startServer(env: Record<string, string>, store: string): Promise<ServerProcess> {
+  return startServerProcess([MAIN], { ...env, SCHEDULER_STORE: store });
 }
 
 describe('README curl examples run against the real server', function () {
@@ -130,7 +105,7 @@ describe('README curl examples run against the real server', function () {
 
   blocks.forEach(({ block, lines }, index) => {
     describe(`"${block.name}" (README.md:${block.line})`, () => {
-      let server: Server | undefined;
+      let server: ServerProcess | undefined;
 
       before(async () => {
         const start = lines.find((line) => line.kind === 'start');

@@ -43,6 +43,18 @@ export interface SqlJobStoreOptions {
   readonly timeouts?: StoreTimeouts;
 }
 
+/**
+ * One of jobclock's migrations and whether a store has it.
+ *
+ * @example
+ * { name: '0003_manual_runs', executedAt: null } // pending
+ */
+export interface MigrationStatus {
+  readonly name: string;
+  /** When it was applied; null while pending. */
+  readonly executedAt: Date | null;
+}
+
 /** An open store: the Kysely instance to close, and the one its queries go through. */
 interface Connection {
   readonly kysely: Kysely<JobclockDatabase>;
@@ -100,6 +112,35 @@ export class SqlJobStore implements JobStore {
   /** Names of the migrations the last `open()` applied (empty when the schema was up to date). */
   async appliedMigrations(): Promise<readonly string[]> {
     return (await this.connection()).appliedMigrations;
+  }
+
+  /**
+   * Every migration jobclock has, in order, with when it was applied to this store (null: pending).
+   * Works on a closed store, on a connection of its own, and changes nothing.
+   *
+   * @example
+   * for (const m of await store.migrationStatus()) console.log(m.name, m.executedAt ?? 'pending')
+   */
+  async migrationStatus(): Promise<readonly MigrationStatus[]> {
+    return this.withOwnConnection(async (kysely, names) =>
+      (await this.migrator(kysely, names).getMigrations()).map((info) => ({ name: info.name, executedAt: info.executedAt ?? null })),
+    );
+  }
+
+  /**
+   * Undoes the latest applied migration (Kysely's `migrateDown`) and names it; null when none was
+   * applied. For a rollback before deploying an older jobclock: the tables lose what it added.
+   * Works on a closed store, on a connection of its own.
+   *
+   * @example
+   * await store.migrateDown() // '0003_manual_runs'
+   */
+  async migrateDown(): Promise<string | null> {
+    return this.withOwnConnection(async (kysely, names) => {
+      const { error, results = [] } = await this.statements.guardMigrations(kysely, (db) => this.migrator(db, names).migrateDown());
+      if (error) throw new Error(`Undoing the last migration failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      return results.find((result) => result.status === 'Success')?.migrationName ?? null;
+    });
   }
 
   async open(context: StoreContext): Promise<void> {
@@ -309,16 +350,7 @@ export class SqlJobStore implements JobStore {
     try {
       const schema = await this.statements.resolveSchema(kysely, this.names.schema);
       const names: StoreNames = { ...this.names, schema };
-      const migrate = () =>
-        this.statements.guardMigrations(kysely, (db) =>
-          new Migrator({
-            db,
-            provider: new StoreMigrationProvider(names, this.target.dialect),
-            migrationTableName: names.migrations,
-            migrationLockTableName: names.migrationLock,
-            migrationTableSchema: schema ?? undefined,
-          }).migrateToLatest(),
-        );
+      const migrate = () => this.statements.guardMigrations(kysely, (db) => this.migrator(db, names).migrateToLatest());
       let { error, results = [] } = await migrate();
       // Kysely's migrator lists the tables of every schema (PostgresIntrospector.getTables): a schema
       // another session drops meanwhile fails that listing with "schema … does not exist" (a catalog
@@ -373,6 +405,28 @@ export class SqlJobStore implements JobStore {
   private async notifyOtherNodes(job: Job): Promise<void> {
     const { db, coordination } = await this.connection();
     await coordination?.notify(db, job.nextRunTime);
+  }
+
+  /** Kysely's migrator over jobclock's migrations, with this store's table names (`names.schema` resolved). */
+  private migrator(db: Kysely<JobclockDatabase>, names: StoreNames): Migrator {
+    return new Migrator({
+      db,
+      provider: new StoreMigrationProvider(names, this.target.dialect),
+      migrationTableName: names.migrations,
+      migrationLockTableName: names.migrationLock,
+      migrationTableSchema: names.schema ?? undefined,
+    });
+  }
+
+  /** Runs `use` on a connection of its own (not the open store's), closed afterwards. */
+  private async withOwnConnection<T>(use: (kysely: Kysely<JobclockDatabase>, names: StoreNames) => Promise<T>): Promise<T> {
+    const kysely = createKysely(this.target, this.timeouts);
+    try {
+      const schema = await this.statements.resolveSchema(kysely, this.names.schema);
+      return await use(kysely, { ...this.names, schema });
+    } finally {
+      await kysely.destroy();
+    }
   }
 
   /** The LISTEN connection's backend pid (tests cut it off to show the listener comes back), or null. */

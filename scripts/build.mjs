@@ -12,7 +12,7 @@
 //                                     process (`npm start`: one Node start-up instead of two)
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -23,6 +23,8 @@ const DIST = join(ROOT, 'dist');
 /** Written after a working build: the inputs it compiled, one path a line; its mtime is the build's. */
 const STAMP = join(DIST, '.working-build');
 const INPUTS = ['src', 'migrations', 'bench', 'knexfile-free-config.ts', 'tsconfig.json'];
+/** The package's `bin` (package.json): tsc keeps its `#!/usr/bin/env node` line, not an executable mode. */
+const BIN = join(DIST, 'src', 'cli', 'jobclock.js');
 
 const [option, entry] = process.argv.slice(2);
 const mode = option === '--then' ? '--if-stale' : (option ?? '--if-stale');
@@ -58,6 +60,7 @@ function compile(project) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit', cwd: ROOT });
   if (result.status !== 0) process.exit(result.status ?? 1);
+  if (existsSync(BIN)) chmodSync(BIN, 0o755);
 }
 
 /** Every file the working build compiles from, relative to the root, sorted. */

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { ValidationError } from '../errors.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { describeType } from '../tasks/task-registry.js';
-import { triggerFactory } from '../triggers/trigger-registry.js';
+import { triggerFactory, triggerKinds } from '../triggers/trigger-registry.js';
 import type { Trigger, TriggerContext, TriggerKind } from '../triggers/trigger.js';
 import { parseDateOption } from '../triggers/dates.js';
 import { CRON_FIELD_NAMES } from '../triggers/cron/fields.js';
@@ -134,12 +134,16 @@ export function applyJobChanges(job: Job, input: unknown, context: DefinitionCon
 }
 
 /**
- * Builds a trigger from the trigger part of a job body (`{"trigger": "cron", "hour": 9}`), checked as
- * a job body's is; throws `ValidationError` on any problem, a missing `trigger` included.
+ * Validates the trigger part of a job body (`{"trigger": "cron", "crontab": "0 9 * * *", "timezone": …}`:
+ * the `trigger` name and its options, checked as a job body's are, no job keys) and builds the
+ * trigger; throws `ValidationError` on any problem. For previews of a trigger nothing will store.
+ *
+ * @example
+ * parseTriggerDefinition({ trigger: 'interval', minutes: 5 }, { timezone: 'UTC', now: new Date() })
  */
 export function parseTriggerDefinition(input: unknown, context: TriggerContext): Trigger {
   const def = requireObject(input, 'A trigger definition');
-  if (def.trigger === undefined) throw new ValidationError('trigger is required ("date", "interval" or "cron")');
+  if (def.trigger === undefined) throw new ValidationError(`trigger is required: one of ${triggerKinds().map((k) => `"${k}"`).join(', ')}`);
   const kind = knownKind(def.trigger);
   const { trigger: _kind, ...options } = validate(triggerDefinitionSchemas[kind], def, kind);
   return triggerFactory(kind).create(options, context);

@@ -42,3 +42,39 @@ export function readmeBlocks(language: string): FencedBlock[] {
   }
   return blocks;
 }
+
+/** A block's shell commands: lines joined across `\` continuations and multi-line single-quoted strings; comments and blank lines left out. */
+export function shellCommands(block: FencedBlock): string[] {
+  const out: string[] = [];
+  let pending = '';
+  for (const line of block.code.split('\n')) {
+    if (pending === '' && (line.trim() === '' || line.trim().startsWith('#'))) continue;
+    pending += (pending ? '\n' : '') + line;
+    const openQuote = (pending.match(/'/g)?.length ?? 0) % 2 === 1;
+    if (!openQuote && !line.endsWith('\\')) {
+      out.push(pending);
+      pending = '';
+    }
+  }
+  if (pending) out.push(pending);
+  return out;
+}
+
+/** A command and its trailing `# comment` (which says what the example expects), apart. */
+export function splitTrailingComment(command: string): { readonly code: string; readonly comment: string } {
+  const rows = command.split('\n');
+  const trailing = /\s#\s(.*)$/.exec(rows.at(-1)!);
+  if (!trailing) return { code: command, comment: '' };
+  return { code: [...rows.slice(0, -1), rows.at(-1)!.slice(0, trailing.index)].join('\n'), comment: trailing[1] ?? '' };
+}
+
+/** A `jobclock …` command line, with `VAR=value` assignments before it; run by readme-cli.test.ts. */
+export const JOBCLOCK_LINE = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)jobclock(?:\s([\s\S]*))?$/;
+
+/** An `export VAR=value …` line, setting variables for the block's later commands. */
+export const EXPORT_LINE = /^export((?:\s+[A-Z_][A-Z0-9_]*=\S*)+)$/;
+
+/** `A=1 B=2` as an object. */
+export function assignments(text: string): Record<string, string> {
+  return Object.fromEntries(text.trim().split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
+}

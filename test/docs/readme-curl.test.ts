@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, readmeBlocks, type FencedBlock } from './readme-blocks.js';
+import { startServerProcess, type ServerProcess } from '../helpers/server-process.js';
+import { assignments, EXPORT_LINE, JOBCLOCK_LINE, REPO_ROOT, readmeBlocks, shellCommands, splitTrailingComment } from './readme-blocks.js';
 
 // Every curl example in README.md's ```sh blocks runs, in README order, with the real `curl`,
 // against the real server started as `npm start` starts it (`node dist/src/server/main.js`, after
@@ -13,6 +14,7 @@ import { REPO_ROOT, readmeBlocks, type FencedBlock } from './readme-blocks.js';
 // Rules for the other lines of those blocks, so that a new kind of line fails here until it has one:
 // - `npm install`, `npm test`: not run (the environment is installed; this test runs inside npm test).
 // - `npm install <package>…`: not run (a user adding jobclock or a driver to their own app).
+// - `jobclock …` and `export VAR=…`: run by test/docs/readme-cli.test.ts.
 // - `[VAR=value …] npm start`: in a block with curl lines, that block's server is started with those
 //   variables, except HOST and PORT (127.0.0.1 and a free port) and SCHEDULER_STORE (a temp SQLite
 //   file: the examples' stores are illustrations). A curl block with no such line gets the plain
@@ -31,28 +33,8 @@ type Line =
   | { readonly kind: 'skip'; readonly text: string }
   | { readonly kind: 'unknown'; readonly text: string };
 
-/** A block's commands: lines joined across `\` continuations and multi-line single-quoted strings. */
-function commands(block: FencedBlock): string[] {
-  const out: string[] = [];
-  let pending = '';
-  for (const line of block.code.split('\n')) {
-    if (pending === '' && (line.trim() === '' || line.trim().startsWith('#'))) continue;
-    pending += (pending ? '\n' : '') + line;
-    const openQuote = (pending.match(/'/g)?.length ?? 0) % 2 === 1;
-    if (!openQuote && !line.endsWith('\\')) {
-      out.push(pending);
-      pending = '';
-    }
-  }
-  if (pending) out.push(pending);
-  return out;
-}
-
 function classify(command: string): Line[] {
-  const rows = command.split('\n');
-  const trailing = /\s#\s(.*)$/.exec(rows.at(-1)!);
-  const comment = trailing?.[1] ?? '';
-  const code = trailing ? [...rows.slice(0, -1), rows.at(-1)!.slice(0, trailing.index)].join('\n') : command;
+  const { code, comment } = splitTrailingComment(command);
   return code.split(/\s&&\s/).map((part): Line => {
     const text = part.trim();
     if (/^curl\s/.test(text)) {
@@ -60,49 +42,22 @@ function classify(command: string): Line[] {
       return { kind: 'curl', text, expected: status ? Number(status[1]) : null };
     }
     const start = /^((?:[A-Z_][A-Z0-9_]*=\S*\s+)*)npm start$/.exec(text);
-    if (start) {
-      const env = Object.fromEntries(start[1]!.trim().split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]));
-      return { kind: 'start', text, env };
-    }
+    if (start) return { kind: 'start', text, env: assignments(start[1]!) };
+    // `jobclock …` commands, and the variables they export, run in test/docs/readme-cli.test.ts.
+    if (JOBCLOCK_LINE.test(text) || EXPORT_LINE.test(text)) return { kind: 'skip', text };
     // `npm install <package>` is a user adding jobclock (or a driver) to their own app: nothing to run here.
     if (/^npm (install|test)$/.test(text) || /^npm install(\s+[\w@./-]+)+$/.test(text)) return { kind: 'skip', text };
     return { kind: 'unknown', text };
   });
 }
 
-interface Server {
-  readonly child: ChildProcess;
-  readonly url: string;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-async function startServer(env: Record<string, string>, store: string): Promise<Server> {
-  const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SCHEDULER_|HOST$|PORT$)/.test(key)));
-  const child = spawn(process.execPath, [MAIN], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, ...env, HOST: '127.0.0.1', PORT: '0', SCHEDULER_STORE: store },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-    if (match && /jobclock store:/.test(output)) return { child, url: match[1]!, output: () => output, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`server did not start (exit ${child.exitCode}):\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+function startServer(env: Record<string, string>, store: string): Promise<ServerProcess> {
+  return startServerProcess([MAIN], { ...env, SCHEDULER_STORE: store });
 }
 
 describe('README curl examples run against the real server', function () {
   this.timeout(180_000);
-  const all = readmeBlocks('sh').map((block) => ({ block, lines: commands(block).flatMap(classify) }));
+  const all = readmeBlocks('sh').map((block) => ({ block, lines: shellCommands(block).flatMap(classify) }));
   const blocks = all.filter(({ lines }) => lines.some((line) => line.kind === 'curl'));
   let dir: string;
   let curlHome: string;
@@ -132,7 +87,7 @@ describe('README curl examples run against the real server', function () {
 
   blocks.forEach(({ block, lines }, index) => {
     describe(`"${block.name}" (README.md:${block.line})`, () => {
-      let server: Server | undefined;
+      let server: ServerProcess | undefined;
 
       before(async () => {
         const start = lines.find((line) => line.kind === 'start');

@@ -7,8 +7,8 @@ import { RUN_ONE_MEMORY_JOB } from './memory-job-snippet.js';
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
-/** The optional or heavy packages a memory-store application must not pay for. */
-const HEAVY = ['pg', 'better-sqlite3', 'koa', '@koa/router', 'piscina', 'prom-client', 'pino'] as const;
+/** The optional or heavy packages a memory-store application must not pay for (commander: the CLI's alone). */
+const HEAVY = ['pg', 'better-sqlite3', 'koa', '@koa/router', 'piscina', 'prom-client', 'pino', 'commander'] as const;
 
 // Records every module the child loads: ES modules through a loader hook (they appear in no registry
 // a program can read), CommonJS ones from require's cache, so a lazy `createRequire` counts too.

@@ -55,6 +55,7 @@ describe('the npm package (npm pack of a fresh clone)', function () {
     }
     expect(files).to.include.members(['dist/migrations/0001_jobs.js', 'dist/migrations/0002_runs_and_nodes.js']);
     expect(files).to.include.members(['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']);
+    expect(files, 'the jobclock bin').to.include('dist/src/cli/jobclock.js');
     expect(files.filter((path) => path.startsWith('src/') || path.endsWith('.ts') && !path.endsWith('.d.ts'))).to.deep.equal([]);
   });
 
@@ -81,7 +82,7 @@ describe('the npm package (npm pack of a fresh clone)', function () {
     await run(bin('attw'), [tarball, '--ignore-rules', 'cjs-resolves-to-esm', '--no-color']);
   });
 
-  it('installs into a CommonJS app, which can require it and run a job; a missing driver is named', async () => {
+  it('installs into a CommonJS app, which can require it and run a job (a missing driver is named) and run its jobclock bin', async () => {
     const app = join(work, 'cjs-app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'cjs-app', version: '1.0.0', private: true }));
@@ -115,6 +116,10 @@ ${RUN_ONE_MEMORY_JOB}
     // An optional peer dependency: npm does not install it for the app.
     expect(report.pgInstalled).to.equal(false);
     expect(report.missing).to.contain('npm install pg');
+
+    // The package's bin, as npm installed it: executable, runnable without the repository.
+    const preview = await run(join(app, 'node_modules', '.bin', 'jobclock'), ['preview', '0 9 * * *', '--from', '2030-01-01T00:00:00Z', '--count', '2'], { cwd: app });
+    expect(preview.stdout).to.equal('2030-01-01T09:00:00+00:00\n2030-01-02T09:00:00+00:00\n');
   });
   describe('a strict TypeScript consumer of schedulerRouter', () => {
     let app: string;

@@ -10,7 +10,7 @@ import { dialectStatements, type DialectStatements, type RescheduledRow } from '
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
-import { openSqlStore, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
+import { jobclockMigrator, openSqlStore, withOwnConnection, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
 
 /** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
 const INSERT_BATCH = 5000;
@@ -36,6 +36,18 @@ export interface SqlJobStoreOptions {
    * with `JobStoreUnavailableError`; defaults 5 s and 15 s. SQLite ignores it.
    */
   readonly timeouts?: StoreTimeouts;
+}
+
+/**
+ * One of jobclock's migrations and whether a store has it.
+ *
+ * @example
+ * { name: '0003_manual_runs', executedAt: null } // pending
+ */
+export interface MigrationStatus {
+  readonly name: string;
+  /** When it was applied; null while pending. */
+  readonly executedAt: Date | null;
 }
 
 /**
@@ -83,6 +95,35 @@ export class SqlJobStore implements JobStore {
   /** Names of the migrations the last `open()` applied (empty when the schema was up to date). */
   async appliedMigrations(): Promise<readonly string[]> {
     return (await this.connection()).appliedMigrations;
+  }
+
+  /**
+   * Every migration jobclock has, in order, with when it was applied to this store (null: pending).
+   * Works on a closed store, on a connection of its own, and changes nothing.
+   *
+   * @example
+   * for (const m of await store.migrationStatus()) console.log(m.name, m.executedAt ?? 'pending')
+   */
+  async migrationStatus(): Promise<readonly MigrationStatus[]> {
+    return withOwnConnection(this.setup, async (kysely, names) =>
+      (await jobclockMigrator(kysely, names, this.setup.target.dialect).getMigrations()).map((info) => ({ name: info.name, executedAt: info.executedAt ?? null })),
+    );
+  }
+
+  /**
+   * Undoes the latest applied migration (Kysely's `migrateDown`) and names it; null when none was
+   * applied. For a rollback before deploying an older jobclock: the tables lose what it added.
+   * Works on a closed store, on a connection of its own.
+   *
+   * @example
+   * await store.migrateDown() // '0003_manual_runs'
+   */
+  async migrateDown(): Promise<string | null> {
+    return withOwnConnection(this.setup, async (kysely, names) => {
+      const { error, results = [] } = await this.statements.guardMigrations(kysely, (db) => jobclockMigrator(db, names, this.setup.target.dialect).migrateDown());
+      if (error) throw new Error(`Undoing the last migration failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      return results.find((result) => result.status === 'Success')?.migrationName ?? null;
+    });
   }
 
   async open(context: StoreContext): Promise<void> {

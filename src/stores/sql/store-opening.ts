@@ -48,16 +48,7 @@ export async function openSqlStore(setup: SqlStoreSetup, context: StoreContext):
   try {
     const schema = await statements.resolveSchema(kysely, setup.names.schema);
     const names: StoreNames = { ...setup.names, schema };
-    const migrate = () =>
-      statements.guardMigrations(kysely, (db) =>
-        new Migrator({
-          db,
-          provider: new StoreMigrationProvider(names, target.dialect),
-          migrationTableName: names.migrations,
-          migrationLockTableName: names.migrationLock,
-          migrationTableSchema: schema ?? undefined,
-        }).migrateToLatest(),
-      );
+    const migrate = () => statements.guardMigrations(kysely, (db) => jobclockMigrator(db, names, target.dialect).migrateToLatest());
     let { error, results = [] } = await migrate();
     // Kysely's migrator lists the tables of every schema (PostgresIntrospector.getTables): a schema
     // another session drops meanwhile fails that listing with "schema … does not exist" (a catalog
@@ -82,6 +73,31 @@ export async function openSqlStore(setup: SqlStoreSetup, context: StoreContext):
   } catch (error) {
     await kysely.destroy();
     throw error;
+  }
+}
+
+/** Kysely's migrator over jobclock's migrations, with a store's table names (`names.schema` resolved). */
+export function jobclockMigrator(db: Kysely<JobclockDatabase>, names: StoreNames, dialect: SqlTarget['dialect']): Migrator {
+  return new Migrator({
+    db,
+    provider: new StoreMigrationProvider(names, dialect),
+    migrationTableName: names.migrations,
+    migrationLockTableName: names.migrationLock,
+    migrationTableSchema: names.schema ?? undefined,
+  });
+}
+
+/**
+ * Runs `use` on a connection of its own (not an open store's), with the store's names and its
+ * schema resolved, and closes it afterwards: for migration status and undo, which do not open the store.
+ */
+export async function withOwnConnection<T>(setup: SqlStoreSetup, use: (kysely: Kysely<JobclockDatabase>, names: StoreNames) => Promise<T>): Promise<T> {
+  const kysely = createKysely(setup.target, setup.timeouts);
+  try {
+    const schema = await setup.statements.resolveSchema(kysely, setup.names.schema);
+    return await use(kysely, { ...setup.names, schema });
+  } finally {
+    await kysely.destroy();
   }
 }
 

@@ -6,6 +6,9 @@ import { MAX_ID_LENGTH } from '../jobs/job-definition.js';
 import type { Job } from '../jobs/job.js';
 import { jobToJSON } from './job-json.js';
 import { runToJSON } from './run-json.js';
+import { previewStoredJob, previewTriggerDefinition } from './fire-time-preview.js';
+import { serveDocsAsset, serveDocsPage } from './openapi/docs-page.js';
+import { openApiDocument } from './openapi/openapi-document.js';
 import { isPlainObject } from '../jobs/json-value.js';
 import type { ClusterInfo, Scheduler } from '../scheduler/scheduler.js';
 import type { Logger } from '../scheduler/logger.js';
@@ -154,6 +157,27 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     const before = await requireJob(scheduler, id);
     await runJobNow(scheduler, id);
     ctx.body = await jobWithLastRun(scheduler, (await scheduler.getJob(id)) ?? before);
+  });
+
+  router.get(name('preview_job'), '/jobs/:id/preview', ...guard, async (ctx) => {
+    ctx.body = await previewStoredJob(scheduler, jobIdOf(ctx), ctx.query);
+  });
+
+  router.post(name('preview_trigger'), '/preview', ...guard, async (ctx) => {
+    ctx.body = previewTriggerDefinition(scheduler, await body(ctx), ctx.query);
+  });
+
+  const document = openApiDocument({ prefix, auth: options.auth });
+  router.get(name('get_openapi'), '/openapi.json', ...guard, (ctx) => {
+    ctx.body = document;
+  });
+
+  router.get(name('get_docs'), '/docs', ...guard, (ctx) => {
+    serveDocsPage(ctx, prefix);
+  });
+
+  router.get(name('get_docs_asset'), '/docs/assets/:file', ...guard, async (ctx) => {
+    await serveDocsAsset(ctx, ctx.params.file ?? '');
   });
 
   // Last: any other path under the prefix, or a known path with another method, is answered here

@@ -4,12 +4,12 @@ import { ValidationError } from '../errors.js';
 import type { TaskRegistry } from '../tasks/task-registry.js';
 import { describeType } from '../tasks/task-registry.js';
 import { triggerFactory } from '../triggers/trigger-registry.js';
-import type { Trigger, TriggerKind } from '../triggers/trigger.js';
+import type { Trigger, TriggerContext, TriggerKind } from '../triggers/trigger.js';
 import { parseDateOption } from '../triggers/dates.js';
 import { CRON_FIELD_NAMES } from '../triggers/cron/fields.js';
 import type { Job, JobDefaults } from './job.js';
 import {
-  isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerOptionShapes,
+  isTriggerInstance, JOB_KEYS, jobChangesSchemas, jobDefinitionSchemas, MAX_ID_LENGTH, triggerDefinitionSchemas, triggerOptionShapes,
 } from './job-schema.js';
 import { assertJsonValue, isPlainObject } from './json-value.js';
 
@@ -131,6 +131,18 @@ export function applyJobChanges(job: Job, input: unknown, context: DefinitionCon
     return { ...rebuilt, nextRunTime: trigger.getNextFireTime(null, context.now) };
   }
   return rebuilt;
+}
+
+/**
+ * Builds a trigger from the trigger part of a job body (`{"trigger": "cron", "hour": 9}`), checked as
+ * a job body's is; throws `ValidationError` on any problem, a missing `trigger` included.
+ */
+export function parseTriggerDefinition(input: unknown, context: TriggerContext): Trigger {
+  const def = requireObject(input, 'A trigger definition');
+  if (def.trigger === undefined) throw new ValidationError('trigger is required ("date", "interval" or "cron")');
+  const kind = knownKind(def.trigger);
+  const { trigger: _kind, ...options } = validate(triggerDefinitionSchemas[kind], def, kind);
+  return triggerFactory(kind).create(options, context);
 }
 
 type Variant = keyof typeof jobDefinitionSchemas;

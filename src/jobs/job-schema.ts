@@ -122,6 +122,19 @@ export const triggerOptionShapes = {
   },
 } as const satisfies Record<TriggerKind, z.ZodRawShape>;
 
+/**
+ * The trigger part of a job body, by kind: `trigger` and its options, nothing else (`POST {prefix}/preview`).
+ * Unknown keys are errors, as in a job body.
+ *
+ * @example
+ * triggerDefinitionSchemas.cron.safeParse({ trigger: 'cron', crontab: '0 9 * * mon-fri' }).success // true
+ */
+export const triggerDefinitionSchemas = {
+  date: z.strictObject({ trigger: z.literal('date'), ...triggerOptionShapes.date }),
+  interval: z.strictObject({ trigger: z.literal('interval'), ...triggerOptionShapes.interval }),
+  cron: z.strictObject({ trigger: z.literal('cron'), ...triggerOptionShapes.cron }),
+} as const satisfies Record<TriggerKind, z.ZodType>;
+
 /** A Trigger object given by code. JSON cannot make one: it has no functions. */
 export function isTriggerInstance(value: unknown): value is Trigger {
   const candidate = value as Partial<Trigger> | null;
@@ -146,9 +159,9 @@ const jobChangesShape = optionalShape(changeableShape);
  * or none (the job runs once, now, and may take the date trigger's options). Unknown keys are errors.
  */
 export const jobDefinitionSchemas = {
-  date: z.strictObject({ ...jobShape, trigger: z.literal('date'), ...triggerOptionShapes.date }),
-  interval: z.strictObject({ ...jobShape, trigger: z.literal('interval'), ...triggerOptionShapes.interval }),
-  cron: z.strictObject({ ...jobShape, trigger: z.literal('cron'), ...triggerOptionShapes.cron }),
+  date: z.strictObject({ ...jobShape, ...triggerDefinitionSchemas.date.shape }),
+  interval: z.strictObject({ ...jobShape, ...triggerDefinitionSchemas.interval.shape }),
+  cron: z.strictObject({ ...jobShape, ...triggerDefinitionSchemas.cron.shape }),
   instance: z.strictObject({ ...jobShape, trigger: triggerInstance }),
   none: z.strictObject({ ...jobShape, trigger: z.undefined().optional(), ...optionalShape(triggerOptionShapes.date) }),
 };

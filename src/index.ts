@@ -10,6 +10,8 @@ export { DEFAULT_CLUSTER_TIMING } from './scheduler/scheduler.js';
 export * from './scheduler/events.js';
 export type { Logger } from './scheduler/logger.js';
 export { silentLogger } from './scheduler/logger.js';
+export { pinoLogger } from './logging/pino-logger.js';
+export type { StructuredLogger } from './logging/pino-logger.js';
 
 export type { Trigger, TriggerJSON, TriggerKind, TriggerContext, TriggerFactory } from './triggers/trigger.js';
 export { createTrigger, triggerKinds } from './triggers/trigger-registry.js';
@@ -20,7 +22,7 @@ export { previewFireTimes, checkPreviewCount, DEFAULT_PREVIEW_COUNT, MAX_PREVIEW
 export type { PreviewOptions } from './triggers/preview.js';
 export { fireTimeAtOrAfter, lastFireTimeAtOrBefore, countFireTimes, CatchUpLimitError } from './triggers/catch-up.js';
 
-export type { JobStore, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity, MissedSpan } from './stores/job-store.js';
+export type { JobStore, JobCounts, StoreContext, JobPage, JobAdvance, AcquiredJob, NodeIdentity, MissedSpan } from './stores/job-store.js';
 export type { RunHistory, RunRecord, RunRetention, RunStatus } from './stores/run-history.js';
 export { DEFAULT_RUN_RETENTION } from './stores/run-history.js';
 export type { ClusterCoordination, ClusterNode, ClaimedRuns, RunTransition } from './stores/cluster-coordination.js';
@@ -51,12 +53,18 @@ export { ManualClock, systemClock } from './clock/clock.js';
 
 export * from './errors.js';
 
-export { defineConfig } from './config/config.js';
-export type { JobclockConfig } from './config/config.js';
+export { defineConfig, LOG_LEVELS } from './config/config.js';
+export type { JobclockConfig, LogLevel } from './config/config.js';
 export { loadConfig } from './config/load-config.js';
 
 export { schedulerRouter, DEFAULT_BODY_LIMIT } from './http/scheduler-router.js';
 export type { SchedulerRouterOptions } from './http/scheduler-router.js';
 export type { AuthOptions, BasicUser } from './http/auth.js';
+export type { EventStreamOptions } from './http/event-stream.js';
+export type { HealthReport } from './http/health.js';
+export { eventToJSON } from './http/event-json.js';
+export { metricsMiddleware } from './metrics/metrics-middleware.js';
+export type { MetricsMiddlewareOptions } from './metrics/metrics-middleware.js';
+export type { SchedulerMetricsOptions } from './metrics/scheduler-metrics.js';
 export { startServer, createApp } from './server/app.js';
 export type { ServerOptions, RunningServer, JobclockApp } from './server/app.js';

@@ -49,6 +49,8 @@ export interface JobclockConfig {
   readonly port: number;
   /** Allow a non-loopback HOST without auth. Env: SCHEDULER_ALLOW_NO_AUTH=1. */
   readonly allowNoAuth: boolean;
+  /** The bundled server's log level: `fatal`, `error`, `warn`, `info` (default), `debug`, `trace` or `silent`. Env: LOG_LEVEL. */
+  readonly logLevel?: LogLevel;
   /** Clustering on a PostgreSQL store (on by default there). Env: SCHEDULER_CLUSTER=0|1. */
   readonly cluster: boolean | null;
   /**
@@ -66,6 +68,22 @@ export interface JobclockConfig {
     readonly maxAgeMs?: number;
   };
 }
+
+/**
+ * The levels `LOG_LEVEL` takes, most severe first (pino's).
+ *
+ * @example
+ * const quiet: JobclockConfig = { ...config, logLevel: LOG_LEVELS[2] } // 'warn'
+ */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * One of {@link LOG_LEVELS}.
+ *
+ * @example
+ * const level: LogLevel = 'debug'
+ */
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /**
  * Types a config file; returns its argument.

@@ -1,4 +1,4 @@
-import type { JobclockConfig } from './config.js';
+import { LOG_LEVELS, type JobclockConfig, type LogLevel } from './config.js';
 
 /** The environment variables jobclock reads (see README "Configuration"). */
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -45,6 +45,7 @@ export function loadConfig(env: Environment, base: JobclockConfig): JobclockConf
     host: read('HOST') ?? base.host,
     port: mapOrDefault(read('PORT'), (v) => number('PORT', v), base.port),
     allowNoAuth: mapOrDefault(read('SCHEDULER_ALLOW_NO_AUTH'), (v) => flag('SCHEDULER_ALLOW_NO_AUTH', v), base.allowNoAuth),
+    logLevel: mapOrDefault(read('LOG_LEVEL'), logLevel, base.logLevel),
     cluster: mapOrDefault(read('SCHEDULER_CLUSTER'), (v) => flag('SCHEDULER_CLUSTER', v), base.cluster),
     clusterTiming: {
       ...base.clusterTiming,
@@ -68,6 +69,12 @@ function optionalNumber<K extends string>(read: (name: string) => string | undef
 
 function mapOrDefault<T>(value: string | undefined, parse: (value: string) => T, fallback: T): T {
   return value === undefined ? fallback : parse(value);
+}
+
+function logLevel(value: string): LogLevel {
+  const level = value.toLowerCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`);
+  return level as LogLevel;
 }
 
 function list(value: string): string[] {

@@ -42,15 +42,27 @@ export function authEnabled(options: AuthOptions | undefined): boolean {
  */
 export function requireAuth(options: AuthOptions | undefined): (ctx: Context, next: Next) => Promise<void> {
   if (!authEnabled(options)) return async (_ctx: Context, next: Next) => { await next(); };
-  const users = (options?.basic ?? []).map(hashUser);
+  const accepts = authenticates(options);
+  const users = options?.basic ?? [];
   const challenge = users.length > 0 ? BASIC_CHALLENGE : (options?.challenge ?? 'Bearer realm="jobclock"');
   return async (ctx: Context, next: Next) => {
+    if (!(await accepts(ctx))) throw new AuthenticationError(challenge);
+    await next();
+  };
+}
+
+/**
+ * Whether `options` accept a request (true for every request when auth is off), without refusing it:
+ * for an endpoint that answers everyone but tells more to those who authenticate (`health`).
+ */
+export function authenticates(options: AuthOptions | undefined): (ctx: Context) => Promise<boolean> {
+  if (!authEnabled(options)) return async () => true;
+  const users = (options?.basic ?? []).map(hashUser);
+  return async (ctx: Context) => {
     const byBasic = users.length > 0 && basicCredentialsMatch(ctx.get('Authorization'), users);
     // A hook written in plain JavaScript may return any truthy value: only `true` lets the request in.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- see above
-    const byHook = !byBasic && options?.authenticate !== undefined && (await options.authenticate(ctx)) === true;
-    if (!byBasic && !byHook) throw new AuthenticationError(challenge);
-    await next();
+    return byBasic || (options?.authenticate !== undefined && (await options.authenticate(ctx)) === true);
   };
 }
 

@@ -13,8 +13,10 @@ import { isPlainObject } from '../jobs/json-value.js';
 import type { ClusterInfo, Scheduler } from '../scheduler/scheduler.js';
 import type { Logger } from '../scheduler/logger.js';
 import { describeType } from '../tasks/task-registry.js';
-import { requireAuth, type AuthOptions } from './auth.js';
-import { errorResponse } from './error-status.js';
+import { authEnabled, authenticates, requireAuth, type AuthOptions } from './auth.js';
+import { EventStreamHub, type EventStreamOptions } from './event-stream.js';
+import { healthOf, healthStatusCode, storeStates } from './health.js';
+import { answerErrors } from './answer-errors.js';
 import { HostNotAllowedError, JobRunFailedError, MethodNotAllowedError, RouteNotFoundError } from './http-errors.js';
 import { nextPageLink, parseJobPage } from './job-page.js';
 import { readJsonBody } from './json-body.js';
@@ -35,6 +37,8 @@ export interface SchedulerRouterOptions {
   readonly bodyLimit?: number;
   /** Where server faults are logged (their detail never goes to the client); default `console`. */
   readonly logger?: Logger;
+  /** How `GET {prefix}/events` streams; see {@link EventStreamOptions}. */
+  readonly events?: EventStreamOptions;
 }
 
 /**
@@ -60,15 +64,30 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const name = (view: string) => `${endpointPrefix}${view}`;
   // Errors are answered first thing in every route, and auth checked before any body is read.
-  const guard: RouterMiddleware[] = [answerErrors(options.logger ?? console), requireAuth(options.auth)];
+  const answer = answerErrors(options.logger ?? console);
+  const guard: RouterMiddleware[] = [answer, requireAuth(options.auth)];
+  const authenticated = authenticates(options.auth);
+  const events = new EventStreamHub(scheduler, options.events);
   const body = (ctx: Context) => readJsonBody(ctx, bodyLimit);
   const options_ = (ctx: Context, allowed: Readonly<Record<string, 'boolean'>>) => readOptions(ctx, bodyLimit, allowed);
   const router = new (koaRouterClass())({ prefix, sensitive: true });
 
   router.get(name('get_scheduler_info'), '/', ...guard, async (ctx) => {
     const cluster = await schedulerCluster(scheduler);
-    const stores = Object.fromEntries(Object.entries(scheduler.storeStatus()).map(([alias, status]) => [alias, status.state]));
+    const stores = storeStates(scheduler);
     ctx.body = { current_host: scheduler.hostname, allowed_hosts: scheduler.allowedHosts, running: scheduler.running, cluster, stores };
+  });
+
+  // Open to all (load balancers probe it): only an authenticated request gets the details.
+  router.get(name('get_health'), '/health', answer, async (ctx) => {
+    const report = healthOf(scheduler);
+    ctx.status = healthStatusCode(report);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = authEnabled(options.auth) && (await authenticated(ctx)) ? report : { status: report.status };
+  });
+
+  router.get(name('get_events'), '/events', ...guard, (ctx) => {
+    events.open(ctx);
   });
 
   router.post(name('pause_scheduler'), '/pause', ...guard, async (ctx) => {
@@ -222,22 +241,6 @@ async function runJobNow(scheduler: Scheduler, id: string): Promise<void> {
   } finally {
     scheduler.off('job_error', onError);
   }
-}
-
-function answerErrors(logger: Logger) {
-  return async (ctx: Context, next: Next) => {
-    try {
-      await next();
-    } catch (error) {
-      const response = errorResponse(error);
-      if (response.fault) logger.error(`${ctx.method} ${ctx.path} failed`, error);
-      // One line, no stack: while the store is down every request would otherwise print one.
-      else if (response.status === 503) logger.warn(`${ctx.method} ${ctx.path} answered 503: ${response.message}`);
-      ctx.status = response.status;
-      ctx.set(response.headers);
-      ctx.body = { error_message: response.message };
-    }
-  };
 }
 
 /** The job id from the path. An id no job can have (too long, control characters, "/") names none. */

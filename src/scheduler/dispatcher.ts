@@ -57,6 +57,13 @@ export class Dispatcher {
 
   constructor(private readonly parts: DispatcherParts) {}
 
+  /** Instances of jobs running in this process now (manual runs included). */
+  get runningJobs(): number {
+    let count = 0;
+    for (const running of this.instances.values()) count += running;
+    return count;
+  }
+
   /** Names of the executors, in configuration order. */
   get executorNames(): string[] {
     return [...this.parts.executors.keys()];
@@ -200,7 +207,7 @@ export class Dispatcher {
     try {
       await executor.submit(async (invoke) => {
         const startedAt = clock.now();
-        outcome = await this.invokeAndReport(invoke, jobstore, job, task, runTime);
+        outcome = await this.invokeAndReport(invoke, jobstore, job, task, runTime, startedAt);
         recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime: runTime, manualRunId, startedAt, ...statusOf(outcome) });
       });
     } finally {
@@ -243,22 +250,29 @@ export class Dispatcher {
       // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
       if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
       const startedAt = clock.now();
-      const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime);
+      const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
       void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
     }
     reportMissed();
   }
 
   /** Calls the task once and emits `job_executed` or `job_error`. */
-  private async invokeAndReport(invoke: TaskInvoker, jobstore: string, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<Outcome> {
+  private async invokeAndReport(
+    invoke: TaskInvoker,
+    jobstore: string,
+    job: Job,
+    task: ResolvedTask,
+    scheduledRunTime: Date,
+    startedAt: Date,
+  ): Promise<Outcome> {
     try {
       const retval = await invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
-      this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, retval });
+      this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, startedAt, retval });
       return { ok: true, value: retval };
     } catch (error) {
       const exception = error instanceof Error ? error : new Error(String(error));
       this.parts.logger.error(`Job "${job.id}" raised an error`, exception);
-      this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, exception });
+      this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, startedAt, exception });
       return { ok: false, error: exception };
     }
   }

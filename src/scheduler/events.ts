@@ -128,6 +128,8 @@ export interface JobRunEvent<K extends ExecutionEventKind = ExecutionEventKind> 
  * scheduler.on('job_executed', (event: JobExecutedEvent) => console.log(event.jobId, event.retval))
  */
 export interface JobExecutedEvent extends JobRunEvent<'job_executed'> {
+  /** When the task was called (its lateness is `startedAt - scheduledRunTime`, its duration from then to this event). */
+  readonly startedAt: Date;
   readonly retval: unknown;
 }
 
@@ -138,6 +140,8 @@ export interface JobExecutedEvent extends JobRunEvent<'job_executed'> {
  * scheduler.on('job_error', (event: JobErrorEvent) => console.error(event.jobId, event.exception))
  */
 export interface JobErrorEvent extends JobRunEvent<'job_error'> {
+  /** When the task was called; absent when it could not be (unknown task or executor). */
+  readonly startedAt?: Date;
   readonly exception: Error;
 }
 
@@ -256,6 +260,11 @@ export class EventBus {
 
   off<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): void {
     this.listeners.get(kind)?.delete(listener as (event: SchedulerEvent) => void);
+  }
+
+  /** How many listeners `kind` has (`'*'`: those of every kind). */
+  listenerCount(kind: EventKind | '*'): number {
+    return this.listeners.get(kind)?.size ?? 0;
   }
 
   emit(event: SchedulerEvent): void {

@@ -14,7 +14,7 @@ import {
 } from '../jobs/job-definition.js';
 import { sameDefinition } from '../jobs/same-definition.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
-import type { NodeIdentity } from '../stores/job-store.js';
+import type { JobCounts, NodeIdentity } from '../stores/job-store.js';
 import type { RunRecord } from '../stores/run-history.js';
 import type { TaskFunction } from '../tasks/task-registry.js';
 import { TaskRegistry } from '../tasks/task-registry.js';
@@ -143,6 +143,26 @@ export class Scheduler {
   /** Whether `allowedHosts` lets this host run the scheduler. */
   get hostAllowed(): boolean {
     return this.allowedHosts.includes('*') || this.allowedHosts.includes(this.hostname);
+  }
+
+  /**
+   * How many listeners `kind` has (`'*'`: the listeners of every kind), as EventEmitter's.
+   *
+   * @example
+   * scheduler.listenerCount('*')
+   */
+  listenerCount(kind: EventKind | '*'): number {
+    return this.events.listenerCount(kind);
+  }
+
+  /** Instances of jobs running in this process now (manual runs included). */
+  get runningJobs(): number {
+    return this.dispatcher.runningJobs;
+  }
+
+  /** When the loop last woke and looked for due jobs; null before the first pass. */
+  get lastWake(): Date | null {
+    return this.loop.lastWake;
   }
 
   on<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
@@ -504,6 +524,17 @@ export class Scheduler {
    */
   storeStatus(): Readonly<Record<string, StoreStatus>> {
     return this.stores.statuses();
+  }
+
+  /**
+   * How many jobs each store holds, scheduled and paused, counted by the store (no job is read);
+   * null for a store that cannot count or is unreachable. Never rejects.
+   *
+   * @example
+   * const { default: counts } = await scheduler.countJobs()
+   */
+  async countJobs(): Promise<Readonly<Record<string, JobCounts | null>>> {
+    return this.stores.countJobs();
   }
 
   /** Wakes the loop only if `job` is due before it would wake anyway. */

@@ -26,6 +26,8 @@ export interface StoreStatus {
   readonly since: Date | null;
   /** The last connection-level failure, in a few words (`connect ECONNREFUSED 127.0.0.1:5432`); null if none yet. */
   readonly lastError: string | null;
+  /** Connection-level failures of calls to this store since the scheduler was made (retries count each). */
+  readonly errors: number;
   /** What a client retrying a call is told to wait (`Retry-After`), from the scheduler's current backoff. */
   readonly retryAfterSeconds: number;
 }
@@ -49,6 +51,7 @@ export class StoreHealth {
   private state: StoreState = 'ok';
   private since: Date | null = null;
   private lastError: string | null = null;
+  private errors = 0;
   /** How many calls were started; a call's ticket is its number. */
   private calls = 0;
   /** `calls` when the state last changed: outcomes of calls up to it are stale. */
@@ -85,6 +88,7 @@ export class StoreHealth {
   /** Records a connection-level failure seen outside `track` (the LISTEN connection dropping, say). */
   failed(error: JobStoreUnavailableError, kind: StoreCallKind = 'read', ticket = ++this.calls): void {
     this.lastError = error.summary;
+    this.errors++;
     if (ticket <= this.changedAt) return;
     if (kind === 'write') this.writeFailed = true;
     if (this.state === 'unreachable') return;
@@ -107,7 +111,7 @@ export class StoreHealth {
   }
 
   status(): StoreStatus {
-    return { state: this.state, since: this.since, lastError: this.lastError, retryAfterSeconds: this.retryAfterSeconds };
+    return { state: this.state, since: this.since, lastError: this.lastError, errors: this.errors, retryAfterSeconds: this.retryAfterSeconds };
   }
 
   private succeeded(kind: StoreCallKind, ticket: number): void {

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../clock/clock.js';
 import { ConflictingIdError, JobLookupError, JobStoreUnavailableError, UnknownComponentError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
 import type { ClusterCoordination } from '../stores/cluster-coordination.js';
-import type { JobPage, JobStore, StoreContext } from '../stores/job-store.js';
+import type { JobCounts, JobPage, JobStore, StoreContext } from '../stores/job-store.js';
 import type { RunRecord } from '../stores/run-history.js';
 import { MemoryJobStore } from '../stores/memory.js';
 import { createJobStore } from '../stores/store-url.js';
@@ -66,6 +66,22 @@ export class StoreRegistry {
   /** Every store's health, by alias. */
   statuses(): Record<string, StoreStatus> {
     return Object.fromEntries([...this.stores].map(([alias, store]) => [alias, store.health.status()]));
+  }
+
+  /**
+   * Each store's job counts; null for a store that cannot count, is known to be unreachable (it is not
+   * asked, so a scrape stays fast during an outage) or fails now.
+   */
+  async countJobs(): Promise<Record<string, JobCounts | null>> {
+    const opened = await this.open().then(() => true, () => false);
+    const counts = await Promise.all(
+      [...this.stores].map(async ([alias, store]) => {
+        const count = store.countJobs;
+        if (!opened || !count || store.health.unreachable) return [alias, null] as const;
+        return [alias, await count().catch(() => null)] as const;
+      }),
+    );
+    return Object.fromEntries(counts);
   }
 
   /** Aliases in configuration order (`default` first unless configured otherwise). */

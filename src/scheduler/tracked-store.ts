@@ -1,6 +1,6 @@
 import type { Job } from '../jobs/job.js';
 import type { ClaimedRuns, ClusterCoordination, ClusterNode, RunTransition } from '../stores/cluster-coordination.js';
-import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../stores/job-store.js';
+import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore, StoreContext } from '../stores/job-store.js';
 import type { RunHistory, RunRecord, RunRetention } from '../stores/run-history.js';
 import type { StoreHealth } from './store-health.js';
 
@@ -60,6 +60,12 @@ export class TrackedJobStore implements JobStore {
 
   getJobs(page?: JobPage): Promise<Job[]> {
     return this.health.track('read', () => this.inner.getJobs(page));
+  }
+
+  get countJobs(): (() => Promise<JobCounts>) | undefined {
+    const count = this.inner.countJobs?.bind(this.inner);
+    if (!count) return undefined;
+    return () => this.health.track('read', count);
   }
 
   getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {

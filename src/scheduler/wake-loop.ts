@@ -45,6 +45,8 @@ export class WakeLoop {
   /** For failed passes that are not a store outage (an unreachable store backs off on its own health). */
   private readonly failures = new Backoff();
   private soon = false;
+  /** When the last pass over the stores began; null before the first. */
+  private lastPassAt: Date | null = null;
 
   constructor(private readonly parts: WakeLoopParts) {}
 
@@ -100,6 +102,11 @@ export class WakeLoop {
     await this.processing;
   }
 
+  /** When the loop last woke and looked for due jobs; null before the first pass. */
+  get lastWake(): Date | null {
+    return this.lastPassAt;
+  }
+
   private async processUntilIdle(): Promise<void> {
     const { clock, active } = this.parts;
     let nextWake: number | null;
@@ -133,6 +140,7 @@ export class WakeLoop {
     if ([...stores.entries()].some(([alias]) => (this.parts.catchingUp?.(alias).size ?? 0) > 0)) {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    this.lastPassAt = clock.now();
     this.parts.onPass?.();
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;

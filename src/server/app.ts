@@ -11,10 +11,12 @@ import { AsyncExecutor } from '../executors/async-executor.js';
 import { WorkerExecutor } from '../executors/worker-executor.js';
 import { authEnabled, type AuthOptions } from '../http/auth.js';
 import { schedulerRouter } from '../http/scheduler-router.js';
+import { metricsMiddleware } from '../metrics/metrics-middleware.js';
 import type { Logger } from '../scheduler/logger.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import type { JobStore } from '../stores/job-store.js';
 import { createJobStore } from '../stores/store-url.js';
+import { createServerLogger } from './server-logger.js';
 
 /** The task modules bundled with the server (`mymodule:my_function`, `tasks:daily_cleanup`, …). */
 export const EXAMPLE_TASK_MODULES = ['mymodule', 'tasks', 'examples'] as const;
@@ -26,7 +28,7 @@ export const EXAMPLE_TASK_MODULES = ['mymodule', 'tasks', 'examples'] as const;
  * await startServer(config, { logger: console, shutdownTimeoutMs: 5000 })
  */
 export interface ServerOptions {
-  /** Default `console`. */
+  /** Default: pino at `config.logLevel`, JSON lines (readable ones on a terminal). */
   readonly logger?: Logger;
   /** A custom auth check beside (or instead of) `config.basicAuth`; see `AuthOptions.authenticate`. */
   readonly authenticate?: AuthOptions['authenticate'];
@@ -69,19 +71,21 @@ export interface RunningServer extends JobclockApp {
  * const { app, scheduler } = await createApp(loadConfig({ SCHEDULER_STORE: 'memory:' }, config))
  */
 export async function createApp(config: JobclockConfig, options: ServerOptions = {}): Promise<JobclockApp> {
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? (await createServerLogger(config.logLevel));
   const scheduler = createScheduler(config, logger);
   await registerTaskModules(scheduler, config);
+  const auth = { basic: config.basicAuth, ...(options.authenticate && { authenticate: options.authenticate }) };
   const router = schedulerRouter(scheduler, {
     prefix: config.api.prefix,
     endpointPrefix: config.api.endpointPrefix,
     bodyLimit: config.api.bodyLimit,
-    auth: { basic: config.basicAuth, ...(options.authenticate && { authenticate: options.authenticate }) },
+    auth,
     logger,
   });
   // koa is a peer dependency, loaded only by those who serve over HTTP.
   const { default: KoaApp } = await import('koa');
   const app = new KoaApp();
+  app.use(await metricsMiddleware(scheduler, { auth, logger }));
   app.use(router.routes()).use(router.allowedMethods());
   app.use((ctx: Context) => {
     ctx.status = 404;
@@ -102,7 +106,7 @@ export async function createApp(config: JobclockConfig, options: ServerOptions =
  * await server.close()
  */
 export async function startServer(config: JobclockConfig, options: ServerOptions = {}): Promise<RunningServer> {
-  const logger = options.logger ?? console;
+  const logger = options.logger ?? (await createServerLogger(config.logLevel));
   const auth = { basic: config.basicAuth, authenticate: options.authenticate };
   if (!isLoopback(config.host) && !authEnabled(auth) && !config.allowNoAuth) {
     throw new Error(
@@ -110,7 +114,7 @@ export async function startServer(config: JobclockConfig, options: ServerOptions
         'or SCHEDULER_ALLOW_NO_AUTH=1 to serve the API to the network unauthenticated',
     );
   }
-  const { app, scheduler } = await createApp(config, options);
+  const { app, scheduler } = await createApp(config, { ...options, logger });
   let server: Server;
   try {
     for (const job of config.jobs) await scheduler.upsertJob(job);
@@ -124,6 +128,7 @@ export async function startServer(config: JobclockConfig, options: ServerOptions
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   logger.info(`jobclock listening on ${url} (REST API at ${url}${config.api.prefix}, auth ${authEnabled(auth) ? 'on' : 'off'})`);
   logger.info(`jobclock store: ${redactStoreUrl(config.store)}${describeOtherStores(config)}; scheduler ${scheduler.state}`);
+  logger.info(`jobclock health at ${url}${config.api.prefix}/health, events at ${url}${config.api.prefix}/events, metrics at ${url}/metrics`);
   let closing: Promise<void> | null = null;
   const close = () => (closing ??= closeGracefully(server, scheduler, logger, options.shutdownTimeoutMs ?? 10_000));
   return { app, scheduler, server, url, port, close };

@@ -5,6 +5,17 @@ import type { ClusterCoordination } from './cluster-coordination.js';
 import type { RunHistory } from './run-history.js';
 
 /**
+ * How many jobs a store holds, by state (paused = no next run time).
+ *
+ * @example
+ * const { scheduled, paused } = await store.countJobs!()
+ */
+export interface JobCounts {
+  readonly scheduled: number;
+  readonly paused: number;
+}
+
+/**
  * The job store contract, as APScheduler's `BaseJobStore`, shaped so a store never needs to load
  * every job: due jobs come from an index on next run time, in batches, and are advanced in the
  * same step that hands them out (which is what makes clustering on a shared store possible).
@@ -44,6 +55,11 @@ export interface JobStore {
    * `excluding` are left out (the scheduler's jobs still catching up a backlog; a handful at most).
    */
   getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null>;
+  /**
+   * How many jobs are scheduled (have a next run time) and paused, without reading them (one
+   * aggregate query on SQL); for the jobs gauge of the metrics. Optional: a store without it is not counted.
+   */
+  countJobs?(): Promise<JobCounts>;
 
   /**
    * Hands out up to `limit` jobs due at `now` (next run time ≤ now), earliest first, and applies

@@ -1,7 +1,7 @@
 import sortedBtree from 'sorted-btree';
 import { ConflictingIdError, JobLookupError } from '../errors.js';
 import type { Job } from '../jobs/job.js';
-import type { AcquiredJob, JobAdvance, JobPage, JobStore } from './job-store.js';
+import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore } from './job-store.js';
 import { MemoryRunHistory } from './memory-run-history.js';
 
 // sorted-btree is CommonJS: loaded as ESM its class is the module object's `default`; loaded
@@ -87,6 +87,10 @@ export class MemoryJobStore implements JobStore {
       return;
     });
     return jobs;
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    return { scheduled: this.byTime.size, paused: this.byId.size - this.byTime.size };
   }
 
   async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {

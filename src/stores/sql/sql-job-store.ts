@@ -4,7 +4,7 @@ import { ConflictingIdError, JobDeserializationError, JobLookupError, JobStoreUn
 import type { Job } from '../../jobs/job.js';
 import { systemClock, type Clock } from '../../clock/clock.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
-import type { AcquiredJob, JobAdvance, JobPage, JobStore, StoreContext } from '../job-store.js';
+import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore, StoreContext } from '../job-store.js';
 import type { RunHistory } from '../run-history.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
 import { StoreMigrationProvider } from './migration-provider.js';
@@ -228,6 +228,17 @@ export class SqlJobStore implements JobStore {
       after = last.id;
     }
     return jobs;
+  }
+
+  async countJobs(): Promise<JobCounts> {
+    const { db } = await this.connection();
+    const row = await db
+      .selectFrom('jobs')
+      .select((eb) => [eb.fn.countAll().as('total'), eb.fn.count('next_run_time').as('scheduled')])
+      .executeTakeFirstOrThrow();
+    const total = Number(row.total);
+    const scheduled = Number(row.scheduled);
+    return { scheduled, paused: total - scheduled };
   }
 
   async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {

@@ -1,0 +1,99 @@
+import type { Context } from 'koa';
+import type { TimerHandle } from '../clock/clock.js';
+import { ValidationError } from '../errors.js';
+import type { SchedulerEvent } from '../scheduler/events.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { eventToJSON } from './event-json.js';
+
+/**
+ * How `GET {prefix}/events` streams.
+ *
+ * @example
+ * schedulerRouter(scheduler, { events: { keepAliveMs: 5000, bufferSize: 200 } })
+ */
+export interface EventStreamOptions {
+  /** How often an idle stream gets a keep-alive comment (proxies close silent connections); default 15 s. */
+  readonly keepAliveMs?: number;
+  /** How many recent events are kept for clients that reconnect with `Last-Event-ID`; default 1000. */
+  readonly bufferSize?: number;
+}
+
+/** One event as it goes on the wire. */
+interface StreamedEvent {
+  readonly id: number;
+  readonly frame: string;
+}
+
+/**
+ * The scheduler's events as Server-Sent Events. Every event gets an id and a place in a bounded
+ * buffer from the moment the hub exists, so a client that reconnects with `Last-Event-ID` gets what
+ * it missed (as far back as the buffer reaches). Each client has its own scheduler listener and
+ * keep-alive timer, both gone once its connection closes.
+ */
+export class EventStreamHub {
+  private readonly keepAliveMs: number;
+  private readonly bufferSize: number;
+  private readonly buffer: StreamedEvent[] = [];
+  /** The frame of each event, set by the hub's listener (registered first, so it runs before any client's). */
+  private readonly frames = new WeakMap<SchedulerEvent, StreamedEvent>();
+  // Ids start at the current time in µs, so they keep increasing across restarts of the process: an
+  // id from before a restart is older than every buffered event and gets the whole buffer.
+  private lastId: number;
+
+  constructor(private readonly scheduler: Scheduler, options: EventStreamOptions = {}) {
+    this.keepAliveMs = options.keepAliveMs ?? 15_000;
+    this.bufferSize = options.bufferSize ?? 1000;
+    this.lastId = scheduler.clock.now().getTime() * 1000;
+    scheduler.on('*', (event) => this.record(event));
+  }
+
+  /** Answers the request with the stream; the response ends when the client goes away or the scheduler shuts down. */
+  open(ctx: Context): void {
+    const after = lastEventId(ctx.get('Last-Event-ID'));
+    const { clock } = this.scheduler;
+    // Written straight to the response, past Koa (which would otherwise report every client that
+    // goes away as a stream error), with no buffering on the way: headers now, each event as it comes.
+    ctx.respond = false;
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    const res = ctx.res;
+    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+    const write = (text: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(text);
+    };
+    write('retry: 2000\n\n');
+    if (after !== null) for (const event of this.buffer) if (event.id > after) write(event.frame);
+    const onEvent = (event: SchedulerEvent) => {
+      const streamed = this.frames.get(event);
+      if (streamed) write(streamed.frame);
+      if (event.kind === 'scheduler_shutdown') res.end();
+    };
+    let keepAlive: TimerHandle;
+    const ping = () => {
+      write(': keep-alive\n\n');
+      keepAlive = clock.setTimer(ping, this.keepAliveMs);
+    };
+    keepAlive = clock.setTimer(ping, this.keepAliveMs);
+    this.scheduler.on('*', onEvent);
+    res.once('close', () => {
+      this.scheduler.off('*', onEvent);
+      clock.clearTimer(keepAlive);
+    });
+  }
+
+  private record(event: SchedulerEvent): void {
+    const id = ++this.lastId;
+    const streamed = { id, frame: `id: ${id}\nevent: ${event.kind}\ndata: ${JSON.stringify(eventToJSON(event))}\n\n` };
+    this.frames.set(event, streamed);
+    this.buffer.push(streamed);
+    if (this.buffer.length > this.bufferSize) this.buffer.shift();
+  }
+}
+
+/** The id a reconnecting client saw last; null when it sends none. */
+function lastEventId(header: string): number | null {
+  const value = header.trim();
+  if (value === '') return null;
+  if (!/^\d{1,16}$/.test(value)) throw new ValidationError(`Last-Event-ID must be an event id this stream sent (digits), got "${value.slice(0, 40)}"`);
+  return Number(value);
+}

@@ -7,6 +7,9 @@
 //   node scripts/build.mjs --check    exit 0 when the working build is up to date, 1 when it is stale
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
+//
+// Every mode that builds also type-checks the dashboard (src/ui/, browser code) and bundles it with
+// esbuild into dist/src/ui/app.js and app.css, which the router serves at `{prefix}/ui`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,6 +26,7 @@ const mode = process.argv[2] ?? '--if-stale';
 if (mode === '--package') {
   rmSync(DIST, { recursive: true, force: true });
   compile('tsconfig.build.json');
+  await bundleDashboard();
 } else if (mode === '--check') {
   process.exit(isStale(inputFiles()) ? 1 : 0);
 } else if (mode === '--force' || mode === '--if-stale') {
@@ -33,6 +37,7 @@ if (mode === '--package') {
   const inputs = inputFiles();
   if (mode === '--force' || isStale(inputs)) {
     compile('tsconfig.json');
+    await bundleDashboard();
     writeFileSync(STAMP, inputs.join('\n'));
   }
 } else {
@@ -44,6 +49,15 @@ function compile(project) {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit', cwd: ROOT });
   if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/** The dashboard: type-checked (esbuild does not), then bundled and minified, no source maps (size). */
+async function bundleDashboard() {
+  compile('src/ui/tsconfig.json');
+  const { build } = await import('esbuild');
+  const common = { bundle: true, minify: true, logLevel: 'warning', absWorkingDir: ROOT, legalComments: 'none' };
+  await build({ ...common, entryPoints: ['src/ui/main.ts'], outfile: 'dist/src/ui/app.js', format: 'esm', target: 'es2022' });
+  await build({ ...common, entryPoints: ['src/ui/style.css'], outfile: 'dist/src/ui/app.css' });
 }
 
 /** Every file the working build compiles from, relative to the root, sorted. */

@@ -5,7 +5,7 @@ const DAYS: Readonly<Record<string, string>> = { mon: 'Mon', tue: 'Tue', wed: 'W
 
 /** A trigger in words: "every 5 min", "at 09:00 on Mon–Fri, Europe/Paris", "once at …", or the crontab line. */
 export function describeTrigger(job: JobJSON): string {
-  const zone = job.timezone && job.timezone !== 'UTC' ? `, ${job.timezone}` : '';
+  const zone = typeof job.timezone === 'string' && job.timezone !== 'UTC' ? `, ${job.timezone}` : '';
   if (job.trigger === 'interval') {
     const parts = UNITS.filter(([key]) => Number(job[key] ?? 0) > 0).map(([key, unit]) => `${String(job[key])} ${unit}${unit.length > 3 && Number(job[key]) > 1 ? 's' : ''}`);
     return `every ${parts.length > 0 ? parts.join(' ') : '?'}`;
@@ -24,7 +24,10 @@ function cronWords(job: JobJSON): string {
   const minute = text('minute') ?? '0';
   const second = text('second') ?? '0';
   const words: string[] = [];
-  if (/^\d+$/.test(hour) && /^\d+$/.test(minute)) {
+  const everyMinutes = /^\*\/(\d+)$/.exec(minute);
+  if (hour === '*' && everyMinutes && second === '0') {
+    words.push(`every ${everyMinutes[1] ?? '?'} min`);
+  } else if (/^\d+$/.test(hour) && /^\d+$/.test(minute)) {
     words.push(`at ${hour.padStart(2, '0')}:${minute.padStart(2, '0')}${second !== '0' ? `:${second.padStart(2, '0')}` : ''}`);
   } else {
     words.push(`hour ${hour}, minute ${minute}${second !== '0' ? `, second ${second}` : ''}`);

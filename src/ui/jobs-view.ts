@@ -63,7 +63,7 @@ export class JobsView {
       el('td', {}, job.next_run_time === null ? '—' : el('span', {}, absolute(job.next_run_time), el('br'), el('small', { class: 'muted' }, fromNow(job.next_run_time)))),
       el('td', {}, el('span', { class: `badge ${paused ? 'paused' : 'scheduled'}` }, paused ? 'paused' : 'scheduled')),
       el('td', {}, last ? el('span', { class: `outcome ${last.status}`, title: last.error_message ?? '' }, last.status, ' ', el('small', { class: 'muted' }, last.finished_at ? fromNow(last.finished_at) : '')) : '—'),
-      el('td', { class: 'actions' }, ...jobActionButtons(this.dashboard, job)));
+      el('td', { class: 'actions' }, el('div', { class: 'actions' }, ...jobActionButtons(this.dashboard, job))));
   }
 }
 

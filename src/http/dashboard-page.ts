@@ -16,6 +16,14 @@ const ASSETS = {
   'app.css': 'text/css; charset=utf-8',
 } as const;
 
+/**
+ * The file names under `{prefix}/ui/`.
+ *
+ * @example
+ * DASHBOARD_ASSET_NAMES.includes('app.js') // true
+ */
+export const DASHBOARD_ASSET_NAMES = Object.keys(ASSETS) as readonly (keyof typeof ASSETS)[];
+
 /** Scripts and styles from files of this origin only; it talks to this origin only; it cannot be framed. */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'none'",

@@ -191,7 +191,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     ctx.body = previewTriggerDefinition(scheduler, await body(ctx), ctx.query);
   });
 
-  const document = openApiDocument({ prefix, auth: options.auth });
+  const document = openApiDocument({ prefix, auth: options.auth, ui: options.ui === true });
   router.get(name('get_openapi'), '/openapi.json', ...guard, (ctx) => {
     ctx.body = document;
   });

@@ -123,6 +123,7 @@ describe('the dashboard in Chromium (GET {prefix}/ui, SQLite store)', function (
     await dialog.getByRole('button', { name: 'Add job' }).click();
     await dialog.getByText(/crontab/i).and(page.locator('.error')).first().waitFor();
     expect((await job('from-the-page')).status).to.equal(404);
+    await dialog.getByRole('listitem').filter({ hasText: /crontab/i }).waitFor(); // the live preview's refusal too
     // Chromium logs the refused POST /jobs and POST /preview (400, on purpose here) as console errors.
     const refused = record.consoleErrors.splice(errorsBefore);
     expect(refused.every((line) => line.includes('status of 400'))).to.equal(true, refused.join('\n'));

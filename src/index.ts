@@ -37,7 +37,7 @@ export { WorkerExecutor } from './executors/worker-executor.js';
 
 export type { Job, JobDefaults, JobState } from './jobs/job.js';
 export type { JobDefinition, JobDefinitionFor, JobChanges, TaskDefinition } from './jobs/job-definition.js';
-export { jobDefinitionSchema, jobChangesSchema } from './jobs/job-schema.js';
+export { jobDefinitionSchema, jobChangesSchema, triggerDefinitionSchemas } from './jobs/job-schema.js';
 export { jobToJSON } from './http/job-json.js';
 export type { JobJSON, LastRunJSON } from './http/job-json.js';
 export { runToJSON } from './http/run-json.js';
@@ -66,5 +66,8 @@ export { eventToJSON } from './http/event-json.js';
 export { metricsMiddleware } from './metrics/metrics-middleware.js';
 export type { MetricsMiddlewareOptions } from './metrics/metrics-middleware.js';
 export type { SchedulerMetricsOptions } from './metrics/scheduler-metrics.js';
+export { openApiDocument } from './http/openapi/openapi-document.js';
+export type { OpenApiDocument, OpenApiDocumentOptions } from './http/openapi/openapi-document.js';
+export type { PreviewJSON } from './http/fire-time-preview.js';
 export { startServer, createApp } from './server/app.js';
 export type { ServerOptions, RunningServer, JobclockApp } from './server/app.js';

@@ -8,10 +8,20 @@ import type { Trigger } from './trigger.js';
  * answers [] at once.
  */
 
-/** How many fire times a preview gives unless asked otherwise. */
+/**
+ * How many fire times a preview gives unless asked otherwise.
+ *
+ * @example
+ * previewFireTimes(trigger, { now: new Date() }).length <= DEFAULT_PREVIEW_COUNT // true
+ */
 export const DEFAULT_PREVIEW_COUNT = 10;
 
-/** The most fire times one preview gives. */
+/**
+ * The most fire times one preview gives.
+ *
+ * @example
+ * previewFireTimes(trigger, { count: MAX_PREVIEW_COUNT, now: new Date() })
+ */
 export const MAX_PREVIEW_COUNT = 1000;
 
 /**

@@ -108,6 +108,7 @@ describe('README curl examples run against the real server', function () {
   let curlHome: string;
 
   before(async function () {
+    this.timeout(300_000); // a forced build on a slow, shared machine
     const curl = spawnSync('curl', ['--version']);
     if (curl.error || curl.status !== 0) throw new Error('curl is not installed; these tests run the README examples with the real curl');
     dir = mkdtempSync(path.join(os.tmpdir(), 'jobclock-readme-curl-'));

@@ -7,7 +7,7 @@ import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
 import { startTestServer, type TestServer } from './http-harness.js';
 
-/** Operations documented ahead of the routes that another part of issue 12 adds. */
+
 const basic = (user: string, password: string) => ({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
 
 async function expectValidOas31(document: unknown): Promise<void> {

@@ -105,7 +105,8 @@ describe('the npm package (npm pack of a fresh clone)', function () {
     writeFileSync(
       join(app, 'main.cjs'),
       `
-const { Scheduler, createJobStore, MissingDriverError, silentLogger } = require('jobclock');
+const { Scheduler, createJobStore, MissingDriverError, silentLogger, openApiDocument } = require('jobclock');
+const path = require('node:path');
 (async () => {
 ${RUN_ONE_MEMORY_JOB}
   await scheduler.shutdown();
@@ -113,12 +114,17 @@ ${RUN_ONE_MEMORY_JOB}
   try { require.resolve('pg'); } catch { pgInstalled = false; }
   const store = createJobStore('postgres://127.0.0.1/test');
   const opened = await store.open({ onUnreadableJob: () => {} }).then(() => 'opened', (error) => error);
-  console.log(JSON.stringify({ ran, pgInstalled, missing: opened instanceof MissingDriverError ? opened.message : String(opened) }));
+  // The docs page's assets come from a dependency, resolved from jobclock's own folder.
+  const docsAsset = require.resolve('swagger-ui-dist/swagger-ui-bundle.js', { paths: [path.dirname(require.resolve('jobclock'))] });
+  const apiVersion = openApiDocument({ prefix: '/s' }).info.version;
+  console.log(JSON.stringify({ ran, pgInstalled, missing: opened instanceof MissingDriverError ? opened.message : String(opened), docsAsset, apiVersion }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
     );
     const { stdout } = await run(process.execPath, ['main.cjs'], { cwd: app });
-    const report = JSON.parse(stdout) as { ran: number; pgInstalled: boolean; missing: string };
+    const report = JSON.parse(stdout) as { ran: number; pgInstalled: boolean; missing: string; docsAsset: string; apiVersion: string };
+    expect(report.docsAsset).to.contain(join(app, 'node_modules', 'swagger-ui-dist'));
+    expect(report.apiVersion).to.equal((JSON.parse(await npm(['pkg', 'get', 'version', '--json'], REPO)) as string));
     expect(report.ran).to.equal(1);
     // An optional peer dependency: npm does not install it for the app.
     expect(report.pgInstalled).to.equal(false);

@@ -121,7 +121,8 @@ function requestBodyObject(body: BodyDoc, components: Components): Record<string
 function successResponse(success: SuccessDoc, components: Components): Record<string, unknown> {
   if ('json' in success) return { description: success.description, content: { 'application/json': { schema: components.schema(success.json, 'output') } } };
   if ('mediaTypes' in success) {
-    return { description: success.description, content: Object.fromEntries(success.mediaTypes.map((type) => [type, { schema: { type: 'string' } }])) };
+    const schemaOf = (type: string) => (type === 'application/json' ? { type: 'object' } : { type: 'string' });
+    return { description: success.description, content: Object.fromEntries(success.mediaTypes.map((type) => [type, { schema: schemaOf(type) }])) };
   }
   return { description: success.description };
 }

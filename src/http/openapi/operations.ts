@@ -18,7 +18,7 @@ export type HttpMethod = 'get' | 'post' | 'patch' | 'delete';
 export const ERROR_STATUSES = {
   400: 'Invalid input: bad JSON, an unknown key, a wrong type, a bad trigger option or query parameter',
   401: 'Authentication required (sent with `WWW-Authenticate`)',
-  404: 'No job by that id',
+  404: 'Not found: no job by that id (or no such docs asset)',
   409: 'Conflict: a job with that id exists, or the job runs `max_instances` times already',
   413: 'The request body is larger than the body limit',
   415: 'The body is not JSON (Content-Type, charset or Content-Encoding)',
@@ -72,7 +72,11 @@ export interface OperationDoc {
   readonly ui?: boolean;
 }
 
+// Over REST a new job needs its id (the router refuses one without); `addJob` in code makes one up.
 const { date, interval, cron, none } = jobDefinitionSchemas;
+const restJobDefinitions = {
+  Date: date.required({ id: true }), Interval: interval.required({ id: true }), Cron: cron.required({ id: true }), Now: none.required({ id: true }),
+};
 const jobId = jobDefinitionSchemas.date.shape.id.unwrap();
 const idParameter: ParameterDoc = { name: 'id', in: 'path', required: true, description: 'The job id', schema: jobId };
 const countParameter: ParameterDoc = { name: 'count', in: 'query', description: 'How many fire times (default 10)', schema: previewCountSchema };
@@ -108,7 +112,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
   {
     method: 'post', path: '/jobs', operationId: 'add_job', tag: 'jobs', summary: 'Add a job',
     body: {
-      name: 'JobDefinition', variants: { Date: date, Interval: interval, Cron: cron, Now: none }, exclusive: true, required: true,
+      name: 'JobDefinition', variants: restJobDefinitions, exclusive: true, required: true,
       examples: {
         cron: { id: 'nightly', func: 'examples:echo', trigger: 'cron', hour: 2, minute: 0, timezone: 'Europe/London' },
         crontab: { id: 'weekdays', func: 'examples:echo', trigger: 'cron', crontab: '0 9 * * mon-fri' },

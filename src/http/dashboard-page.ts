@@ -10,14 +10,14 @@ import { RouteNotFoundError } from './http-errors.js';
  * here, so it works offline and its Content-Security-Policy lets it load nothing inline or foreign.
  */
 
-/** The dashboard's files under `{prefix}/ui/`, with their media types. */
+/** The dashboard's files under `{prefix}/ui/assets/`, with their media types. */
 const ASSETS = {
   'app.js': 'text/javascript; charset=utf-8',
   'app.css': 'text/css; charset=utf-8',
 } as const;
 
 /**
- * The file names under `{prefix}/ui/`.
+ * The file names under `{prefix}/ui/assets/`.
  *
  * @example
  * DASHBOARD_ASSET_NAMES.includes('app.js') // true
@@ -48,7 +48,7 @@ export function serveDashboardPage(ctx: Context, prefix: string): void {
   setSecurityHeaders(ctx);
   ctx.set('Cache-Control', 'no-store');
   ctx.type = 'text/html; charset=utf-8';
-  const ui = escapeAttribute(`${prefix}/ui`);
+  const assets = escapeAttribute(`${prefix}/ui/assets`);
   ctx.body = `<!doctype html>
 <html lang="en">
 <head>
@@ -57,8 +57,8 @@ export function serveDashboardPage(ctx: Context, prefix: string): void {
 <meta name="color-scheme" content="light dark">
 <title>jobclock</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${ui}/app.css">
-<script type="module" src="${ui}/app.js"></script>
+<link rel="stylesheet" href="${assets}/app.css">
+<script type="module" src="${assets}/app.js"></script>
 </head>
 <body data-api="${escapeAttribute(prefix)}">
 <noscript>The jobclock dashboard needs JavaScript; the REST API is at ${escapeAttribute(prefix || '/')}.</noscript>

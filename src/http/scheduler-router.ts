@@ -208,7 +208,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     router.get(name('get_ui'), '/ui', ...guard, (ctx) => {
       serveDashboardPage(ctx, prefix);
     });
-    router.get(name('get_ui_asset'), '/ui/:file', ...guard, async (ctx) => {
+    router.get(name('get_ui_asset'), '/ui/assets/:file', ...guard, async (ctx) => {
       await serveDashboardAsset(ctx, ctx.params.file ?? '');
     });
   }

@@ -196,7 +196,7 @@ export const OPERATIONS: readonly OperationDoc[] = [
     success: { 200: { description: 'HTML page', mediaTypes: ['text/html'] } }, errors: [],
   },
   {
-    method: 'get', path: '/ui/{file}', operationId: 'get_ui_asset', tag: 'operator', ui: true, summary: "The dashboard's script or style sheet",
+    method: 'get', path: '/ui/assets/{file}', operationId: 'get_ui_asset', tag: 'operator', ui: true, summary: "The dashboard's script or style sheet",
     parameters: [{ name: 'file', in: 'path', required: true, description: 'The asset', schema: z.enum(DASHBOARD_ASSET_NAMES as [string, ...string[]]) }],
     success: { 200: { description: 'The asset', mediaTypes: ['text/javascript', 'text/css'] } }, errors: [404],
   },

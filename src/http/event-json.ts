@@ -3,7 +3,7 @@ import type { SchedulerEvent } from '../scheduler/events.js';
 /**
  * An event as the REST API's JSON shows it: snake_case keys (`job_id`, `scheduled_run_time`), dates
  * as ISO 8601, an exception as its message (and `exception_type`), a return value as JSON when it is
- * one (else its string form).
+ * one of at most 4 KiB (else a string saying what it was).
  *
  * @example
  * eventToJSON({ kind: 'job_added', jobId: 'nightly', jobstore: 'default' }) // { kind: 'job_added', job_id: 'nightly', jobstore: 'default' }
@@ -30,12 +30,20 @@ function datesAsISO(value: unknown): unknown {
   return value ?? null;
 }
 
+/** The longest return value (as JSON text) an event carries; a larger one is replaced by a note of its size. */
+const MAX_RETVAL_CHARS = 4096;
+
 /** What a task returned, as JSON: itself when it round-trips, else its string form (a BigInt, a cycle, a function). */
 function asJSON(value: unknown): unknown {
   if (value === undefined) return null;
+  let text: string | undefined;
   try {
-    return JSON.parse(JSON.stringify(value)) as unknown;
+    text = JSON.stringify(value);
   } catch {
     return String(value);
   }
+  if (text === undefined) return String(value);
+  // Events are kept for clients that reconnect: a huge return value is not worth keeping there.
+  if (text.length > MAX_RETVAL_CHARS) return `(${text.length} characters of JSON, not shown)`;
+  return JSON.parse(text) as unknown;
 }

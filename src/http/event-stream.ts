@@ -58,6 +58,11 @@ export class EventStreamHub {
     ctx.req.socket.setNoDelay(true);
     const res = ctx.res;
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-transform', 'X-Accel-Buffering': 'no' });
+    // HEAD: the headers tell what the stream is; nothing to keep open.
+    if (ctx.method === 'HEAD') {
+      res.end();
+      return;
+    }
     const write = (text: string) => {
       if (!res.writableEnded && !res.destroyed) res.write(text);
     };

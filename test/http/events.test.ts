@@ -83,10 +83,13 @@ describe('GET {prefix}/events (Server-Sent Events) on SQLite', function () {
     await until(() => api.server.scheduler.listenerCount('*') === before, 'the listeners to go');
   });
 
-  it('needs the API auth; a Last-Event-ID that is no id is a 400', async () => {
+  it('needs the API auth; HEAD answers at once; a Last-Event-ID that is no id is a 400', async () => {
     const anonymous = await fetch(`${api.api}/events`);
     expect(anonymous.status).to.equal(401);
     expect(anonymous.headers.get('www-authenticate')).to.match(/^Basic/);
+    const head = await fetch(`${api.api}/events`, { method: 'HEAD', headers: AUTH });
+    expect(head.status).to.equal(200);
+    expect(head.headers.get('content-type')).to.match(/^text\/event-stream/);
     const bad = await fetch(`${api.api}/events`, { headers: { ...AUTH, 'Last-Event-ID': 'yesterday' } });
     expect(bad.status).to.equal(400);
     expect(((await bad.json()) as { error_message: string }).error_message).to.match(/Last-Event-ID/);

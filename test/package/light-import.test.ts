@@ -8,7 +8,7 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const run = promisify(execFile);
 
 /** The optional or heavy packages a memory-store application must not pay for. */
-const HEAVY = ['pg', 'better-sqlite3', 'koa', '@koa/router', 'piscina'] as const;
+const HEAVY = ['pg', 'better-sqlite3', 'koa', '@koa/router', 'piscina', 'prom-client', 'pino'] as const;
 
 // Records every module the child loads: ES modules through a loader hook (they appear in no registry
 // a program can read), CommonJS ones from require's cache, so a lazy `createRequire` counts too.
@@ -35,13 +35,15 @@ const loaded = () => {
   return heavy.filter((name) => urls.some((url) => url.includes('/node_modules/' + name + '/')));
 };
 const report = {};
-const { Scheduler, silentLogger, createJobStore, schedulerRouter } = await import('jobclock');
+const { Scheduler, silentLogger, createJobStore, schedulerRouter, metricsMiddleware } = await import('jobclock');
 report.imported = loaded();
 ${RUN_ONE_MEMORY_JOB}
 report.ran = ran;
 report.memoryScheduler = loaded();
 schedulerRouter(scheduler);
 report.router = loaded();
+await metricsMiddleware(scheduler, { defaultMetrics: false });
+report.metrics = loaded();
 await scheduler.shutdown();
 const sqlite = createJobStore('sqlite::memory:');
 await sqlite.open({ onUnreadableJob: () => {} });
@@ -53,7 +55,7 @@ console.log(JSON.stringify(report));
 describe('import { Scheduler } from "jobclock" (light import)', function () {
   this.timeout(60_000);
 
-  it('loads no driver, Koa or worker pool for a memory store; each loads when it is used', async function () {
+  it('loads no driver, Koa, worker pool, metrics or log library for a memory store; each loads when it is used', async function () {
     const { stdout } = await run(process.execPath, ['--input-type=module', '--eval', CHILD], { cwd: REPO });
     const report = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
     expect(report.ran, 'the job ran on the memory store').to.equal(1);
@@ -61,6 +63,7 @@ describe('import { Scheduler } from "jobclock" (light import)', function () {
     expect(report.memoryScheduler, 'loaded by a memory-store scheduler').to.deep.equal([]);
     // The same detector sees the packages once they are used, so the empty lists above mean something.
     expect(report.router).to.deep.equal(['@koa/router']);
-    expect(report.sqliteStore).to.deep.equal(['better-sqlite3', '@koa/router']);
+    expect(report.metrics).to.deep.equal(['@koa/router', 'prom-client']);
+    expect(report.sqliteStore).to.deep.equal(['better-sqlite3', '@koa/router', 'prom-client']);
   });
 });

@@ -191,6 +191,22 @@ export function jobStoreContract(harness: StoreHarness): void {
       });
     });
 
+    describe('counting jobs', function () {
+      it('counts scheduled and paused jobs, following updates and removals', async function () {
+        const store = await openStore();
+        expect(store.countJobs, 'every bundled store counts').to.be.a('function');
+        const count = () => store.countJobs!();
+        expect(await count()).to.deep.equal({ scheduled: 0, paused: 0 });
+        await store.addJob(intervalJob('a', at(10)));
+        await store.addJob(intervalJob('b', at(20)));
+        await store.addJob(intervalJob('c', null));
+        expect(await count()).to.deep.equal({ scheduled: 2, paused: 1 });
+        await store.updateJob(intervalJob('a', null));
+        await store.removeJob('b');
+        expect(await count()).to.deep.equal({ scheduled: 0, paused: 2 });
+      });
+    });
+
     describe('acquiring due jobs', function () {
       it('hands out due jobs earliest first, ids breaking ties, up to the limit', async function () {
         const store = await openStore();

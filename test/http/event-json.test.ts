@@ -1,0 +1,30 @@
+import { expect } from 'chai';
+import { eventToJSON } from '../../src/http/event-json.js';
+
+describe('eventToJSON (the data of GET {prefix}/events)', () => {
+  const scheduledRunTime = new Date('2030-01-01T00:00:00.000Z');
+
+  it('has snake_case keys, ISO dates, and an error as its message and type', () => {
+    const exception = new TypeError('boom');
+    expect(eventToJSON({ kind: 'job_error', jobId: 'j', jobstore: 'default', scheduledRunTime, startedAt: scheduledRunTime, exception })).to.deep.equal({
+      kind: 'job_error',
+      job_id: 'j',
+      jobstore: 'default',
+      scheduled_run_time: '2030-01-01T00:00:00.000Z',
+      started_at: '2030-01-01T00:00:00.000Z',
+      exception: 'boom',
+      exception_type: 'TypeError',
+    });
+    expect(eventToJSON({ kind: 'job_submitted', jobId: 'j', jobstore: 'default', scheduledRunTimes: [scheduledRunTime] }).scheduled_run_times).to.deep.equal([
+      '2030-01-01T00:00:00.000Z',
+    ]);
+  });
+
+  it('carries a return value as JSON when it is one, and says what it was otherwise', () => {
+    const retval = (value: unknown) => eventToJSON({ kind: 'job_executed', jobId: 'j', jobstore: 'default', scheduledRunTime, startedAt: scheduledRunTime, retval: value }).retval;
+    expect(retval({ rows: [1, 2] })).to.deep.equal({ rows: [1, 2] });
+    expect(retval(undefined)).to.equal(null);
+    expect(retval(10n)).to.equal('10');
+    expect(retval('x'.repeat(10_000))).to.equal('(10002 characters of JSON, not shown)');
+  });
+});

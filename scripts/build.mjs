@@ -10,6 +10,9 @@
 //   node scripts/build.mjs --then dist/src/server/main.js
 //                                     as without options, then runs that built entry in this same
 //                                     process (`npm start`: one Node start-up instead of two)
+//
+// Every mode that builds also type-checks the dashboard (src/ui/, browser code) and bundles it with
+// esbuild into dist/src/ui/app.js and app.css, which the router serves at `{prefix}/ui`.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ const releaseBuildLock = mode === '--check' ? () => {} : holdBuildLock();
 if (mode === '--package') {
   rmSync(DIST, { recursive: true, force: true });
   compile('tsconfig.build.json');
+  await bundleDashboard();
 } else if (mode === '--check') {
   process.exit(isStale(inputFiles()) ? 1 : 0);
 } else if (mode === '--force' || mode === '--if-stale') {
@@ -44,6 +48,7 @@ if (mode === '--package') {
   const inputs = inputFiles();
   if (mode === '--force' || isStale(inputs)) {
     compile('tsconfig.json');
+    await bundleDashboard();
     writeFileSync(STAMP, inputs.join('\n'));
   }
   if (option === '--then') {
@@ -61,6 +66,15 @@ function compile(project) {
   const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, project)], { stdio: 'inherit', cwd: ROOT });
   if (result.status !== 0) process.exit(result.status ?? 1);
   if (existsSync(BIN)) chmodSync(BIN, 0o755);
+}
+
+/** The dashboard: type-checked (esbuild does not), then bundled and minified, no source maps (size). */
+async function bundleDashboard() {
+  compile('src/ui/tsconfig.json');
+  const { build } = await import('esbuild');
+  const common = { bundle: true, minify: true, logLevel: 'warning', absWorkingDir: ROOT, legalComments: 'none' };
+  await build({ ...common, entryPoints: ['src/ui/main.ts'], outfile: 'dist/src/ui/app.js', format: 'esm', target: 'es2022' });
+  await build({ ...common, entryPoints: ['src/ui/style.css'], outfile: 'dist/src/ui/app.css' });
 }
 
 /** Every file the working build compiles from, relative to the root, sorted. */

@@ -9,6 +9,7 @@ import {
 } from '../errors.js';
 import {
   AuthenticationError,
+  CrossOriginRequestError,
   HostNotAllowedError,
   JobRunFailedError,
   MethodNotAllowedError,
@@ -31,6 +32,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
 /** The one table from error types to HTTP statuses. The first matching class wins (subclasses first). */
 const STATUS_BY_ERROR: readonly (readonly [ErrorClass, number])[] = [
   [AuthenticationError, 401],
+  [CrossOriginRequestError, 403],
   [RouteNotFoundError, 404],
   [MethodNotAllowedError, 405],
   [PayloadTooLargeError, 413],

@@ -20,6 +20,13 @@ export class PayloadTooLargeError extends JobclockError {
 /** A body that is not JSON (by its Content-Type, charset or Content-Encoding). */
 export class UnsupportedMediaTypeError extends JobclockError {}
 
+/** A mutating request a browser sent from a page of another origin (cross-site request forgery). */
+export class CrossOriginRequestError extends JobclockError {
+  constructor(readonly origin: string) {
+    super(`Cross-origin request refused (from ${origin}); the API only takes changes from its own origin`);
+  }
+}
+
 /** A path under the prefix that names no endpoint. */
 export class RouteNotFoundError extends JobclockError {
   constructor(readonly method: string, readonly path: string) {

@@ -8,6 +8,8 @@ import { jobToJSON } from './job-json.js';
 import { runToJSON } from './run-json.js';
 import { previewStoredJob, previewTriggerDefinition } from './fire-time-preview.js';
 import { serveDocsAsset, serveDocsPage } from './openapi/docs-page.js';
+import { serveDashboardAsset, serveDashboardPage } from './dashboard-page.js';
+import { requireSameOrigin } from './same-origin-guard.js';
 import { openApiDocument } from './openapi/openapi-document.js';
 import { isPlainObject } from '../jobs/json-value.js';
 import type { ClusterInfo, Scheduler } from '../scheduler/scheduler.js';
@@ -39,6 +41,8 @@ export interface SchedulerRouterOptions {
   readonly logger?: Logger;
   /** How `GET {prefix}/events` streams; see {@link EventStreamOptions}. */
   readonly events?: EventStreamOptions;
+  /** Serve the dashboard at `GET {prefix}/ui` (same auth as the API); default off. */
+  readonly ui?: boolean;
 }
 
 /**
@@ -63,9 +67,10 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   const endpointPrefix = options.endpointPrefix ?? 'scheduler.';
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const name = (view: string) => `${endpointPrefix}${view}`;
-  // Errors are answered first thing in every route, and auth checked before any body is read.
+  // Errors are answered first thing in every route, auth checked before any body is read, and a
+  // change a browser sends from another origin refused (CSRF).
   const answer = answerErrors(options.logger ?? console);
-  const guard: RouterMiddleware[] = [answer, requireAuth(options.auth)];
+  const guard: RouterMiddleware[] = [answer, requireAuth(options.auth), requireSameOrigin];
   const authenticated = authenticates(options.auth);
   const events = new EventStreamHub(scheduler, options.events);
   const body = (ctx: Context) => readJsonBody(ctx, bodyLimit);
@@ -75,7 +80,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.get(name('get_scheduler_info'), '/', ...guard, async (ctx) => {
     const cluster = await schedulerCluster(scheduler);
     const stores = storeStates(scheduler);
-    ctx.body = { current_host: scheduler.hostname, allowed_hosts: scheduler.allowedHosts, running: scheduler.running, cluster, stores };
+    ctx.body = { current_host: scheduler.hostname, allowed_hosts: scheduler.allowedHosts, running: scheduler.running, cluster, stores, timezone: scheduler.timezone };
   });
 
   // Open to all (load balancers probe it): only an authenticated request gets the details.
@@ -186,7 +191,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     ctx.body = previewTriggerDefinition(scheduler, await body(ctx), ctx.query);
   });
 
-  const document = openApiDocument({ prefix, auth: options.auth });
+  const document = openApiDocument({ prefix, auth: options.auth, ui: options.ui === true });
   router.get(name('get_openapi'), '/openapi.json', ...guard, (ctx) => {
     ctx.body = document;
   });
@@ -198,6 +203,15 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.get(name('get_docs_asset'), '/docs/assets/:file', ...guard, async (ctx) => {
     await serveDocsAsset(ctx, ctx.params.file ?? '');
   });
+
+  if (options.ui === true) {
+    router.get(name('get_ui'), '/ui', ...guard, (ctx) => {
+      serveDashboardPage(ctx, prefix);
+    });
+    router.get(name('get_ui_asset'), '/ui/assets/:file', ...guard, async (ctx) => {
+      await serveDashboardAsset(ctx, ctx.params.file ?? '');
+    });
+  }
 
   // Last: any other path under the prefix, or a known path with another method, is answered here
   // (in JSON, auth first) rather than falling through to the host app.

@@ -81,6 +81,7 @@ export async function createApp(config: JobclockConfig, options: ServerOptions =
     bodyLimit: config.api.bodyLimit,
     auth,
     logger,
+    ui: true,
   });
   // koa is a peer dependency, loaded only by those who serve over HTTP.
   const { default: KoaApp } = await import('koa');

@@ -26,7 +26,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
         expect(r.status).to.equal(200);
         expect(r.headers['content-type']).to.match(/^application\/json/);
         expect(r.json).to.deep.include({ current_host: os.hostname(), allowed_hosts: ['*'], running: true });
-        expect(Object.keys(r.json)).to.deep.equal(['current_host', 'allowed_hosts', 'running', 'cluster', 'stores']);
+        expect(Object.keys(r.json)).to.deep.equal(['current_host', 'allowed_hosts', 'running', 'cluster', 'stores', 'timezone']);
         expect(r.json.cluster.node_id).to.be.a('string');
         expect(Object.values(r.json.stores)).to.deep.equal(['ok']);
       });

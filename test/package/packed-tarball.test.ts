@@ -56,6 +56,8 @@ describe('the npm package (npm pack of a fresh clone)', function () {
     expect(files).to.include.members(['dist/migrations/0001_jobs.js', 'dist/migrations/0002_runs_and_nodes.js']);
     expect(files).to.include.members(['README.md', 'LICENSE', 'CHANGELOG.md', 'package.json']);
     expect(files, 'the jobclock bin').to.include('dist/src/cli/jobclock.js');
+    // The dashboard, bundled at build time and served by the router from the package.
+    expect(files).to.include.members(['dist/src/ui/app.js', 'dist/src/ui/app.css', 'dist/src/http/dashboard-page.js']);
     expect(files.filter((path) => path.startsWith('src/') || path.endsWith('.ts') && !path.endsWith('.d.ts'))).to.deep.equal([]);
   });
 

@@ -30,6 +30,8 @@ export interface OpenApiDocumentOptions {
   readonly auth?: AuthOptions;
   /** `info.version`; default the package's. */
   readonly version?: string;
+  /** The router's `ui` option: document the dashboard's routes too. */
+  readonly ui?: boolean;
 }
 
 type JsonSchema = Record<string, unknown>;
@@ -49,6 +51,7 @@ export function openApiDocument(options: OpenApiDocumentOptions): OpenApiDocumen
   const secured = authEnabled(options.auth);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const operation of OPERATIONS) {
+    if (operation.ui === true && options.ui !== true) continue;
     const path = `${options.prefix}${operation.path}` || '/';
     (paths[path] ??= {})[operation.method] = operationObject(operation, components, secured);
   }

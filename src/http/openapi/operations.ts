@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { jobChangesSchemas, jobDefinitionSchemas, triggerDefinitionSchemas } from '../../jobs/job-schema.js';
 import { previewCountSchema } from '../fire-time-preview.js';
 import { DOCS_ASSET_NAMES } from './docs-page.js';
+import { DASHBOARD_ASSET_NAMES } from '../dashboard-page.js';
 import { pageAfterSchema, pageLimitSchema } from '../job-page.js';
 import { healthSchemas, jobSchema, previewSchema, runSchema, schedulerInfoSchema } from './response-schemas.js';
 
@@ -67,6 +68,8 @@ export interface OperationDoc {
   readonly errors: readonly ErrorStatus[];
   /** Answered without auth too (`security` lists the anonymous option). */
   readonly anonymous?: boolean;
+  /** Routed only when the router's `ui` option is on (the dashboard). */
+  readonly ui?: boolean;
 }
 
 // Over REST a new job needs its id (the router refuses one without); `addJob` in code makes one up.
@@ -186,6 +189,15 @@ export const OPERATIONS: readonly OperationDoc[] = [
   {
     method: 'get', path: '/docs/assets/{file}', operationId: 'get_docs_asset', tag: 'operator', summary: 'A script or style sheet of the docs page',
     parameters: [{ name: 'file', in: 'path', required: true, description: 'The asset', schema: z.enum(DOCS_ASSET_NAMES as [string, ...string[]]) }],
+    success: { 200: { description: 'The asset', mediaTypes: ['text/javascript', 'text/css'] } }, errors: [404],
+  },
+  {
+    method: 'get', path: '/ui', operationId: 'get_ui', tag: 'operator', ui: true, summary: 'The dashboard page (with the router option `ui: true`)',
+    success: { 200: { description: 'HTML page', mediaTypes: ['text/html'] } }, errors: [],
+  },
+  {
+    method: 'get', path: '/ui/assets/{file}', operationId: 'get_ui_asset', tag: 'operator', ui: true, summary: "The dashboard's script or style sheet",
+    parameters: [{ name: 'file', in: 'path', required: true, description: 'The asset', schema: z.enum(DASHBOARD_ASSET_NAMES as [string, ...string[]]) }],
     success: { 200: { description: 'The asset', mediaTypes: ['text/javascript', 'text/css'] } }, errors: [404],
   },
   {

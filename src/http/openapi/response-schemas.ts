@@ -61,7 +61,7 @@ export const runSchema = z.strictObject({
   duration_ms: z.number().nullable(),
 }).meta({ id: 'Run' });
 
-/** `GET {prefix}`: Flask-APScheduler's three keys, the cluster and the stores' states. */
+/** `GET {prefix}`: Flask-APScheduler's three keys, the cluster, the stores' states and the scheduler's zone. */
 export const schedulerInfoSchema = z.strictObject({
   current_host: z.string(),
   allowed_hosts: z.array(z.string()),
@@ -72,6 +72,7 @@ export const schedulerInfoSchema = z.strictObject({
     nodes: z.array(z.strictObject({ node_id: z.string(), hostname: z.string(), pid: z.int(), heartbeat_at: isoDate })),
   }),
   stores: z.record(z.string(), z.enum(STORE_STATES)),
+  timezone: z.string().meta({ description: "The scheduler's default IANA time zone (triggers without their own use it)" }),
 }).meta({ id: 'SchedulerInfo' });
 
 /** The preview endpoints' answer (`PreviewJSON`). */

@@ -223,7 +223,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
       ctx.status = 204;
       return;
     }
-    throw new MethodNotAllowedError(ctx.method, ctx.path, allowed);
+    throw new MethodNotAllowedError(ctx.method, ctx.path, [...allowed, 'OPTIONS']);
   });
 
   return confineToPrefix(router, prefix);

@@ -44,6 +44,9 @@ export class WakeLoop {
   private rerun = false;
   /** For failed passes that are not a store outage (an unreachable store backs off on its own health). */
   private readonly failures = new Backoff();
+  /** The error of the failed passes going on (logged with its stack once), and how often it came back. */
+  private lastFailure: string | null = null;
+  private repeats = 0;
   private soon = false;
   /** When the last pass over the stores began; null before the first. */
   private lastPassAt: Date | null = null;
@@ -115,6 +118,7 @@ export class WakeLoop {
       try {
         nextWake = await this.processDueJobs();
         this.failures.reset();
+        this.lastFailure = null;
       } catch (error) {
         // Claims and the unique run key keep the retry from duplicating runs.
         nextWake = clock.now().getTime() + this.retryDelay(error);
@@ -123,11 +127,22 @@ export class WakeLoop {
     if (active()) this.arm(nextWake);
   }
 
-  /** How long to wait after a failed pass; logs only what is not a store outage. */
+  /**
+   * How long to wait after a failed pass; logs only what is not a store outage: the stack once,
+   * then a line per retry while the same error repeats.
+   */
   private retryDelay(error: unknown): number {
     if (error instanceof JobStoreUnavailableError && error.storeAlias !== null) return this.parts.stores.health(error.storeAlias).nextRetryMs();
     const delay = this.failures.next();
-    this.parts.logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (message === this.lastFailure) {
+      this.repeats += 1;
+      this.parts.logger.error(`Processing due jobs failed again (${this.repeats + 1} times in a row: ${message}); retrying in ${delay} ms`);
+    } else {
+      this.lastFailure = message;
+      this.repeats = 0;
+      this.parts.logger.error(`Processing due jobs failed; retrying in ${delay} ms`, error);
+    }
     return delay;
   }
 

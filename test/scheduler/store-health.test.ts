@@ -86,7 +86,7 @@ describe('store health: a store that becomes unreachable under a running schedul
     await scheduler.close();
   });
 
-  it('still logs other store errors (bugs) with their stack on every retry', async () => {
+  it('logs other store errors (bugs) with their stack once, then a line per retry while the same error repeats', async () => {
     const clock = new ManualClock(BASE_TIME);
     const store = new OutageStore();
     store.acquireDueJobs = async () => {
@@ -99,7 +99,11 @@ describe('store health: a store that becomes unreachable under a running schedul
     await clock.advance(1_600);
     const failures = log.lines.filter((line) => /^Processing due jobs failed/.test(line.text));
     expect(failures).to.have.length(3);
-    for (const line of failures) expect(line.text).to.match(/TypeError: a bug\n\s+at /);
+    expect(failures[0]!.text).to.match(/TypeError: a bug\n\s+at /);
+    expect(failures.slice(1).map((line) => line.text)).to.deep.equal([
+      'Processing due jobs failed again (2 times in a row: TypeError: a bug); retrying in 1000 ms',
+      'Processing due jobs failed again (3 times in a row: TypeError: a bug); retrying in 2000 ms',
+    ]);
     expect(scheduler.storeStatus().default?.state).to.equal('ok');
     await scheduler.close();
   });

@@ -55,6 +55,7 @@ export function openApiDocument(options: OpenApiDocumentOptions): OpenApiDocumen
     const path = `${options.prefix}${operation.path}` || '/';
     (paths[path] ??= {})[operation.method] = operationObject(operation, components, secured);
   }
+  for (const [path, item] of Object.entries(paths)) item.options = optionsObject(path, Object.keys(item), secured);
   return {
     openapi: '3.1.1',
     info: {
@@ -95,6 +96,26 @@ function operationObject(operation: OperationDoc, components: Components, secure
     ...(operation.body && { requestBody: requestBodyObject(operation.body, components) }),
     responses,
     ...(secured && operation.anonymous && { security: [{}, { [SECURITY_SCHEME]: [] }] }),
+  };
+}
+
+/**
+ * OPTIONS, which the router answers on every path (behind the same auth): 204 with `Allow`, the
+ * path's methods. Documented, so a client or a fuzzer sending it finds the answer it gets.
+ */
+function optionsObject(path: string, methods: readonly string[], secured: boolean): Record<string, unknown> {
+  const allowed = [...methods.map((method) => method.toUpperCase()), ...(methods.includes('get') ? ['HEAD'] : []), 'OPTIONS'];
+  return {
+    operationId: `options${path.replace(/[^A-Za-z0-9]+/g, '_')}`,
+    summary: `The methods ${path} allows: ${allowed.join(', ')}`,
+    tags: ['operator'],
+    responses: {
+      '204': {
+        description: 'No body; the `Allow` header lists the methods',
+        headers: { Allow: { description: 'The methods this path allows', schema: { type: 'string' } } },
+      },
+      ...(secured && { '401': { $ref: `#/components/responses/${errorResponseName('401')}` } }),
+    },
   };
 }
 

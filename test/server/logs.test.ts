@@ -94,7 +94,7 @@ describe('server logs (pino)', function () {
     const port = await freePort();
     const started = run(process.execPath, ['--import', 'tsx', MAIN], env({ PORT: String(port), LOG_LEVEL: 'warn' }));
     children.push(started.child);
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     let up = false;
     while (!up && Date.now() < deadline) {
       up = await fetch(`http://127.0.0.1:${port}/scheduler/health`).then((reply) => reply.ok, () => false);

@@ -31,7 +31,7 @@ function startServer(store: string) {
   child.stderr.on('data', keep);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = (async () => {
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(tail);
       if (match) return `${match[1]!}/scheduler`;

@@ -1,35 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { systemClock, type Clock } from '../clock/clock.js';
-import { ValidationError, type JobDeserializationError } from '../errors.js';
-import { AsyncExecutor } from '../executors/async-executor.js';
+import { ValidationError } from '../errors.js';
 import { DEFAULT_JOB_DEFAULTS, type Job, type JobDefaults } from '../jobs/job.js';
-import {
-  applyJobChanges,
-  parseJobDefinition,
-  type DefinitionContext,
-  type JobChanges,
-  type JobDefinition,
-  type TaskDefinition,
-} from '../jobs/job-definition.js';
-import { sameDefinition } from '../jobs/same-definition.js';
-import type { ClaimedRuns } from '../stores/cluster-coordination.js';
-import type { JobCounts, NodeIdentity } from '../stores/job-store.js';
+import type { DefinitionContext, JobChanges, JobDefinition, TaskDefinition } from '../jobs/job-definition.js';
+import type { JobCounts } from '../stores/job-store.js';
 import type { RunRecord } from '../stores/run-history.js';
 import type { TaskFunction } from '../tasks/task-registry.js';
 import { TaskRegistry } from '../tasks/task-registry.js';
 import type { Trigger, TriggerKind } from '../triggers/trigger.js';
-import { ClusterMembership, DEFAULT_CLUSTER_TIMING, type ClusterInfo } from './cluster-membership.js';
-import { Dispatcher } from './dispatcher.js';
-import { EventBus, type EventKind, type EventListener } from './events.js';
+import type { ClusterInfo } from './cluster-membership.js';
+import { SchedulerEngine } from './engine.js';
+import type { EventKind, EventListener } from './events.js';
+import { JobOperations } from './job-operations.js';
 import { Lifecycle, type SchedulerState } from './lifecycle.js';
 import type { Logger } from './logger.js';
-import { RunLog } from './run-log.js';
-import { RunTrimmer } from './run-trimmer.js';
 import type { JobQuery, SchedulerOptions } from './scheduler-options.js';
 import type { StoreStatus } from './store-health.js';
-import { StoreRegistry } from './store-registry.js';
-import { WakeLoop } from './wake-loop.js';
 
 export { DEFAULT_CLUSTER_TIMING, type ClusterInfo, type ClusterTiming } from './cluster-membership.js';
 export type { StoreState, StoreStatus } from './store-health.js';
@@ -57,77 +44,23 @@ export class Scheduler {
   readonly allowedHosts: readonly string[];
   /** This process's node id (`host:pid:random` unless given). */
   readonly nodeId: string;
-  private readonly logger: Logger;
-  private readonly events: EventBus;
-  private readonly stores: StoreRegistry;
-  private readonly runTrimmer: RunTrimmer;
-  private readonly runLog: RunLog;
-  private readonly dispatcher: Dispatcher;
-  private readonly loop: WakeLoop;
-  private readonly membership: ClusterMembership;
+  private readonly engine: SchedulerEngine;
+  private readonly jobs: JobOperations;
   private readonly lifecycle: Lifecycle;
 
   constructor(options: SchedulerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.tasks = options.tasks ?? new TaskRegistry();
-    this.logger = options.logger ?? console;
     this.timezone = options.timezone ?? 'UTC';
     this.jobDefaults = { ...DEFAULT_JOB_DEFAULTS, ...options.jobDefaults };
     this.hostname = options.hostname ?? os.hostname();
     this.allowedHosts = options.allowedHosts ?? ['*'];
-    const batchSize = options.batchSize ?? 500;
-    const clock = this.clock;
-    const logger = this.logger;
-    this.events = new EventBus((error, event) => logger.error(`Event listener for ${event.kind} failed`, error));
     this.nodeId = options.nodeId ?? `${this.hostname}:${process.pid}:${randomBytes(4).toString('hex')}`;
-    const timing = { ...DEFAULT_CLUSTER_TIMING, ...options.cluster };
-    const node: NodeIdentity = { id: this.nodeId, hostname: this.hostname, pid: process.pid, startedAt: clock.now(), leaseMs: timing.leaseMs };
-    const executors = Object.entries(options.executors ?? {});
-    const stores = StoreRegistry.of(options.jobstores, (alias) => ({
-      onUnreadableJob: (error) => this.reportUnreadable(alias, error),
-      node,
-      clock,
-      wakeUp: (nextRunTime) => this.loop.wakeUpFromStore(nextRunTime),
-      warn: (message, error) => logger.warn(`${message} (store "${alias}")`, ...(error === undefined ? [] : [error])),
-    }), { clock, logger });
-    this.stores = stores;
-    this.runTrimmer = new RunTrimmer(new Map(stores.entries()), clock, logger, options.runRetention);
-    this.runLog = new RunLog(this.nodeId, clock, logger);
-    const withDefault = executors.some(([name]) => name === 'default') ? executors : [['default', new AsyncExecutor()] as const, ...executors];
-    const onCatchUpDone = () => this.loop.wakeUpSoon();
-    const dispatcher = new Dispatcher({ clock, logger, tasks: this.tasks, stores, executors: new Map(withDefault), runLog: this.runLog, events: this.events, onCatchUpDone });
-    this.dispatcher = dispatcher;
-    const active = () => this.lifecycle.processing;
-    this.loop = new WakeLoop({
-      clock,
-      logger,
-      stores,
-      batchSize,
-      fallbackPollMs: timing.fallbackPollMs,
-      active,
-      dispatch: (jobstore, acquired) => dispatcher.dispatch(jobstore, acquired),
-      onPass: () => this.runTrimmer.trimWhenDue(() => this.running),
-      catchingUp: (jobstore) => dispatcher.catchingUpIn(jobstore),
-    });
-    const submitRuns = (jobstore: string, claimed: ClaimedRuns): void => {
-      void dispatcher.submitRuns(jobstore, claimed);
-    };
-    this.membership = new ClusterMembership({ clock, logger, stores, node, timing, batchSize, active, submitRuns });
-    this.lifecycle = new Lifecycle({
-      mayStart: () => this.mayStart(),
-      open: () => this.open(),
-      openFailed: () => this.dispatcher.shutdownExecutors({ wait: false }).catch(() => undefined),
-      started: (paused) => this.started(paused),
-      stop: (noWait) => this.stop(noWait),
-      paused: () => {
-        this.loop.disarm();
-        this.events.emit({ kind: 'scheduler_paused' });
-      },
-      resumed: () => {
-        this.events.emit({ kind: 'scheduler_resumed' });
-        this.loop.wakeUp();
-      },
-    });
+    const logger: Logger = options.logger ?? console;
+    const identity = { clock: this.clock, logger, tasks: this.tasks, nodeId: this.nodeId, hostname: this.hostname, allowedHosts: this.allowedHosts };
+    this.engine = new SchedulerEngine(options, identity, () => this.lifecycle.processing, () => this.running);
+    this.jobs = new JobOperations(this.engine, this.clock, () => this.definitionContext());
+    this.lifecycle = new Lifecycle(this.engine);
   }
 
   /** `stopped`, `running` or `paused` (a start under way counts as `running`). */
@@ -142,7 +75,7 @@ export class Scheduler {
 
   /** Whether `allowedHosts` lets this host run the scheduler. */
   get hostAllowed(): boolean {
-    return this.allowedHosts.includes('*') || this.allowedHosts.includes(this.hostname);
+    return this.engine.hostAllowed;
   }
 
   /**
@@ -152,26 +85,26 @@ export class Scheduler {
    * scheduler.listenerCount('*')
    */
   listenerCount(kind: EventKind | '*'): number {
-    return this.events.listenerCount(kind);
+    return this.engine.events.listenerCount(kind);
   }
 
   /** Instances of jobs running in this process now (manual runs included). */
   get runningJobs(): number {
-    return this.dispatcher.runningJobs;
+    return this.engine.dispatcher.runningJobs;
   }
 
   /** When the loop last woke and looked for due jobs; null before the first pass. */
   get lastWake(): Date | null {
-    return this.loop.lastWake;
+    return this.engine.loop.lastWake;
   }
 
   on<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
-    this.events.on(kind, listener);
+    this.engine.events.on(kind, listener);
     return this;
   }
 
   off<K extends EventKind | '*'>(kind: K, listener: EventListener<K>): this {
-    this.events.off(kind, listener);
+    this.engine.events.off(kind, listener);
     return this;
   }
 
@@ -217,9 +150,7 @@ export class Scheduler {
    */
   async close(options: { readonly wait?: boolean } = {}): Promise<void> {
     await this.lifecycle.settle(options);
-    this.runLog.stopRetrying();
-    await this.runLog.flush();
-    await this.stores.close();
+    await this.engine.close();
   }
 
   /**
@@ -252,13 +183,7 @@ export class Scheduler {
    * `replace_existing`) and `ValidationError` for any invalid option; a refused job changes nothing.
    */
   async addJob(definition: JobDefinition): Promise<Job> {
-    const { job, jobstore, replaceExisting } = parseJobDefinition(definition, this.definitionContext());
-    await this.stores.open();
-    await this.stores.assertIdFreeElsewhere(job.id, jobstore);
-    await this.stores.store(jobstore).addJob(job, { replaceExisting });
-    this.events.emit({ kind: 'job_added', jobId: job.id, jobstore });
-    this.wakeUpFor(job);
-    return job;
+    return this.jobs.add(definition);
   }
 
   /**
@@ -270,16 +195,7 @@ export class Scheduler {
    * await scheduler.addJobs(rows.map((row) => ({ id: row.id, func: 'mail:send', trigger: 'date', run_date: row.at })))
    */
   async addJobs(definitions: readonly JobDefinition[]): Promise<Job[]> {
-    const context = this.definitionContext();
-    const parsed = definitions.map((definition) => parseJobDefinition(definition, context));
-    let earliest: number | null = null;
-    await this.stores.addJobs(parsed, (job, jobstore) => {
-      this.events.emit({ kind: 'job_added', jobId: job.id, jobstore });
-      const next = job.nextRunTime?.getTime();
-      if (next !== undefined && (earliest === null || next < earliest)) earliest = next;
-    });
-    if (earliest !== null) this.loop.wakeUpBy(earliest);
-    return parsed.map(({ job }) => job);
+    return this.jobs.addMany(definitions);
   }
 
   /**
@@ -288,11 +204,7 @@ export class Scheduler {
    * `task()` use: a restart never raises `ConflictingIdError`.
    */
   async upsertJob(definition: JobDefinition): Promise<Job> {
-    const { job, jobstore } = parseJobDefinition(definition, this.definitionContext());
-    const existing = await this.stores.findJob(job.id);
-    if (existing && existing.jobstore === jobstore && sameDefinition(existing.job, job, definition)) return existing.job;
-    if (existing && existing.jobstore !== jobstore) await this.removeJob(job.id);
-    return this.addJob({ ...definition, id: job.id, replace_existing: true });
+    return this.jobs.upsert(definition);
   }
 
   /**
@@ -312,12 +224,12 @@ export class Scheduler {
 
   /** The job, or null. */
   async getJob(id: string, jobstore?: string): Promise<Job | null> {
-    return (await this.stores.findJob(id, jobstore))?.job ?? null;
+    return this.jobs.get(id, jobstore);
   }
 
   /** Jobs in id order, from one store or all, optionally a page (`limit`, `after`). */
   async getJobs(query: JobQuery = {}): Promise<Job[]> {
-    return this.stores.getJobs({ limit: query.limit, after: query.after }, query.jobstore);
+    return this.jobs.list(query);
   }
 
   /**
@@ -325,12 +237,7 @@ export class Scheduler {
    * `modify_job`, with `reschedule_job` folded in when trigger options are given).
    */
   async modifyJob(id: string, changes: JobChanges, jobstore?: string): Promise<Job> {
-    const found = await this.stores.requireJob(id, jobstore);
-    const job = applyJobChanges(found.job, changes, this.definitionContext());
-    await this.stores.store(found.jobstore).updateJob(job);
-    this.events.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
-    this.wakeUpFor(job);
-    return job;
+    return this.jobs.modify(id, changes, jobstore);
   }
 
   /**
@@ -345,13 +252,7 @@ export class Scheduler {
     options: Readonly<Record<string, unknown>> = {},
     jobstore?: string,
   ): Promise<Job> {
-    const found = await this.stores.requireJob(id, jobstore);
-    const retriggered = applyJobChanges(found.job, { trigger, ...options }, this.definitionContext());
-    const job = { ...retriggered, nextRunTime: retriggered.trigger.getNextFireTime(null, this.clock.now()) };
-    await this.stores.store(found.jobstore).updateJob(job);
-    this.events.emit({ kind: 'job_modified', jobId: id, jobstore: found.jobstore });
-    this.wakeUpFor(job);
-    return job;
+    return this.jobs.reschedule(id, trigger, options, jobstore);
   }
 
   /** Pauses a job: it keeps its trigger but has no next run time until resumed. */
@@ -361,24 +262,15 @@ export class Scheduler {
 
   /** Resumes a paused job from now; a job whose trigger is finished is removed (APScheduler). */
   async resumeJob(id: string, jobstore?: string): Promise<Job | null> {
-    const found = await this.stores.requireJob(id, jobstore);
-    const next = found.job.trigger.getNextFireTime(null, this.clock.now());
-    if (next === null) {
-      await this.removeJob(id, found.jobstore);
-      return null;
-    }
-    return this.modifyJob(id, { next_run_time: next }, found.jobstore);
+    return this.jobs.resume(id, jobstore);
   }
 
   async removeJob(id: string, jobstore?: string): Promise<void> {
-    const found = await this.stores.requireJob(id, jobstore);
-    await this.stores.store(found.jobstore).removeJob(id);
-    this.events.emit({ kind: 'job_removed', jobId: id, jobstore: found.jobstore });
+    return this.jobs.remove(id, jobstore);
   }
 
   async removeAllJobs(jobstore?: string): Promise<void> {
-    await this.stores.open();
-    for (const alias of this.stores.select(jobstore)) await this.stores.store(alias).removeAllJobs();
+    return this.jobs.removeAll(jobstore);
   }
 
   /**
@@ -386,18 +278,17 @@ export class Scheduler {
    * Resolves with what the task returned once it has finished; rejects with what it threw.
    */
   async runJob(id: string, jobstore?: string): Promise<unknown> {
-    const found = await this.stores.requireJob(id, jobstore);
-    return this.dispatcher.runNow(found.jobstore, found.job);
+    return this.jobs.run(id, jobstore);
   }
 
   /** Aliases of the configured job stores. */
   get jobstoreAliases(): string[] {
-    return this.stores.aliases;
+    return this.engine.stores.aliases;
   }
 
   /** Names of the configured executors. */
   get executorNames(): string[] {
-    return this.dispatcher.executorNames;
+    return this.engine.dispatcher.executorNames;
   }
 
   /**
@@ -408,18 +299,17 @@ export class Scheduler {
    * const [last] = await scheduler.getRuns('nightly', { limit: 1 })
    */
   async getRuns(jobId: string, options: { readonly limit?: number; readonly jobstore?: string } = {}): Promise<RunRecord[]> {
-    return this.stores.getRuns(jobId, options.limit ?? 20, options.jobstore);
+    return this.engine.stores.getRuns(jobId, options.limit ?? 20, options.jobstore);
   }
 
   /** The newest run of each given job that has one (for `last_run` in job JSON). */
   async getLastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>> {
-    return this.stores.getLastRuns(jobIds);
+    return this.engine.stores.getLastRuns(jobIds);
   }
 
   /** This node's id and the cluster's live nodes (those whose heartbeat is recent). */
   async clusterInfo(): Promise<ClusterInfo> {
-    await this.stores.open();
-    return this.membership.info();
+    return this.engine.clusterInfo();
   }
 
   /**
@@ -431,7 +321,7 @@ export class Scheduler {
    * if (scheduler.storeStatus().default.state === 'unreachable') alert(scheduler.storeStatus().default.lastError)
    */
   storeStatus(): Readonly<Record<string, StoreStatus>> {
-    return this.stores.statuses();
+    return this.engine.stores.statuses();
   }
 
   /**
@@ -442,13 +332,7 @@ export class Scheduler {
    * const { default: counts } = await scheduler.countJobs()
    */
   async countJobs(): Promise<Readonly<Record<string, JobCounts | null>>> {
-    return this.stores.countJobs();
-  }
-
-  /** Wakes the loop only if `job` is due before it would wake anyway. */
-  private wakeUpFor(job: Job): void {
-    const next = job.nextRunTime?.getTime();
-    if (next !== undefined) this.loop.wakeUpBy(next);
+    return this.engine.stores.countJobs();
   }
 
   private definitionContext(): DefinitionContext {
@@ -457,55 +341,8 @@ export class Scheduler {
       defaults: this.jobDefaults,
       timezone: this.timezone,
       now: this.clock.now(),
-      jobstores: this.stores.aliases,
-      executors: this.dispatcher.executorNames,
+      jobstores: this.engine.stores.aliases,
+      executors: this.engine.dispatcher.executorNames,
     };
-  }
-
-  private mayStart(): boolean {
-    if (this.hostAllowed) return true;
-    this.logger.warn(`Scheduler not started: host "${this.hostname}" is not in allowed hosts (${this.allowedHosts.join(', ')})`);
-    return false;
-  }
-
-  private async open(): Promise<void> {
-    this.runLog.startRetrying();
-    await this.stores.open();
-    await this.dispatcher.startExecutors();
-  }
-
-  private started(paused: boolean): void {
-    if (this.stores.clustered) this.membership.start();
-    this.events.emit({ kind: 'scheduler_started' });
-    if (!paused) this.loop.wakeUp();
-  }
-
-  private async stop(noWait: AbortSignal): Promise<void> {
-    this.loop.disarm();
-    if (noWait.aborted) this.runLog.stopRetrying();
-    let abandon = (): void => undefined;
-    const abandoned = new Promise<void>((resolve) => (abandon = resolve));
-    const giveUpWaiting = (): void => {
-      this.runLog.stopRetrying();
-      abandon();
-    };
-    noWait.addEventListener('abort', giveUpWaiting, { once: true });
-    try {
-      await this.loop.idle();
-      const executors = this.dispatcher.shutdownExecutors({ wait: !noWait.aborted });
-      // Dropping the queued runs too when the wait is abandoned: nothing new starts after shutdown.
-      await Promise.race([executors, abandoned.then(() => this.dispatcher.shutdownExecutors({ wait: false }))]);
-    } finally {
-      noWait.removeEventListener('abort', giveUpWaiting);
-    }
-    await Promise.all([this.membership.stop(), this.runTrimmer.idle()]);
-    await this.runLog.flush();
-    await this.membership.leave();
-    this.events.emit({ kind: 'scheduler_shutdown' });
-  }
-
-  private reportUnreadable(jobstore: string, error: JobDeserializationError): void {
-    this.logger.error(`${error.message} (kept in store "${jobstore}", paused)`);
-    this.events.emit({ kind: 'job_unreadable', jobId: error.jobId, jobstore, exception: error });
   }
 }

@@ -49,7 +49,9 @@ def numeric_field(rng, lo, hi, names=None):
     if roll < 0.55:
         return f'*/{rng.randint(1, max(1, (hi - lo) // 2))}'
     if roll < 0.65:
-        return f'{a}-{b}/{rng.randint(1, max(1, b - a))}'
+        # Now and then with names (`mon-fri/2`): APScheduler reads the names and ignores the step.
+        first, last = (pick(a), pick(b)) if names and rng.random() < 0.2 else (a, b)
+        return f'{first}-{last}/{rng.randint(1, max(1, b - a))}'
     if roll < 0.8:
         return ','.join(pick(v) for v in sorted(rng.sample(range(lo, hi + 1), rng.randint(2, 4))))
     if roll < 0.9:
@@ -62,7 +64,7 @@ def day_field(rng):
     if roll < 0.15:
         return 'last'
     if roll < 0.3:
-        return f'{rng.choice(["1st", "2nd", "3rd", "4th", "5th", "last"])} {rng.choice(DOW_NAMES)}'
+        return f'{rng.choice(["1st", "2nd", "3rd", "4th", "5th", "last"])} {rng.choice(DOW_NAMES)}' + ('/2' if rng.random() < 0.03 else '')
     return numeric_field(rng, 1, 31)
 
 

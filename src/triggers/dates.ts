@@ -42,6 +42,10 @@ function readDateOption(value: unknown, field: string, timezone: string): Date {
   const text = value.trim().replace(' ', 'T');
   const plain = parsePlainIso(text, timezone);
   if (plain !== null) return plain;
+  if (/T24:/i.test(text)) {
+    // ISO 8601's end-of-day 24:00, which luxon reads as the next midnight: Python's datetime (so APScheduler) refuses it.
+    throw new ValidationError(`${field} ${JSON.stringify(value)} is not a date: the hour must be 0 to 23 (write 00:00 of the next day)`);
+  }
   // Read as UTC first: without an offset this gives the wall time, mapped to the zone below.
   const parsed = DateTime.fromISO(text, { zone: 'UTC', setZone: true });
   if (!parsed.isValid) {
@@ -54,9 +58,10 @@ const HAS_OFFSET = /T.*(?:Z|[+-]\d\d(?::?\d\d)?)$/i;
 
 /**
  * The form jobclock writes its own dates in (`formatInZone`), and most clients send; one-digit parts
- * (`2026-3-8 2:30:00`) too, as APScheduler 3's date regex takes them.
+ * (`2026-3-8 2:30:00`, with any fraction: `2026-3-8 2:30:00.5`) too, as APScheduler 3's date regex
+ * takes them, and in them what jobclock accepts everywhere (lowercase t/z, a time without seconds).
  */
-const PLAIN_ISO = /^(\d{4})-(\d\d?)-(\d\d?)(?:T(\d\d?):(\d\d?):(\d\d?)(?:\.(\d{3}))?(Z|[+-]\d\d:\d\d)?)?$/;
+const PLAIN_ISO = /^(\d{4})-(\d\d?)-(\d\d?)(?:T(\d\d?):(\d\d?)(?::(\d\d?)(?:\.(\d+))?)?(Z|[+-]\d\d:\d\d)?)?$/i;
 
 /**
  * `YYYY-MM-DDTHH:MM:SS[.mmm][Z|±HH:MM]` read without luxon, which costs tens of microseconds a date:
@@ -74,9 +79,10 @@ function parsePlainIso(text: string, timezone: string): Date | null {
   const minute = Number(mi);
   const second = Number(s);
   if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) return null;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms === undefined ? 0 : Number(ms));
+  // The first three digits of the fraction; digits 4–6 are parseDateOptionMicros's, the rest dropped.
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second, ms === undefined ? 0 : Number(`${ms}00`.slice(0, 3)));
   if (offset === undefined) return new Date(wallInstant(wall, timezone));
-  if (offset === 'Z') return new Date(wall);
+  if (offset === 'Z' || offset === 'z') return new Date(wall);
   const offsetHours = Number(offset.slice(1, 3));
   const offsetMinutes = Number(offset.slice(4, 6));
   if (offsetHours > 23 || offsetMinutes > 59) return null;

@@ -82,7 +82,7 @@ export function dateToMicros(date: Date): bigint {
   return BigInt(date.getTime()) * 1000n;
 }
 
-const FRACTION = /\d[T ]\d{1,2}:\d{1,2}:\d{1,2}[.,](\d+)/;
+const FRACTION = /\d[T ]\d{1,2}:\d{1,2}:\d{1,2}[.,](\d+)/i;
 
 /**
  * A date option as epoch µs: {@link parseDateOption}, plus the microseconds a string spells after

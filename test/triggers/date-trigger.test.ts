@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { ValidationError } from '../../src/errors.js';
 import { DateTrigger, dateTriggerFactory } from '../../src/triggers/date-trigger.js';
+import { parseDateOptionMicros } from '../../src/triggers/microseconds.js';
 
 const context = { timezone: 'UTC', now: new Date('2030-01-01T00:00:00Z') };
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -24,6 +26,20 @@ describe('DateTrigger', () => {
     expect(at('2026-3-8 2:30:00')).to.equal('2026-03-08T01:30:00.000Z');
     expect(at('2026-3-8')).to.equal(at('2026-03-08'));
     expect(at('2026-3-8T2:30:00+05:30')).to.equal('2026-03-07T21:00:00.000Z');
+  });
+
+  it('takes one-digit parts with any fraction, lowercase t/z or no seconds; refuses hour 24, as APScheduler 3 does', () => {
+    const at = (run_date: string) => iso(new DateTrigger({ run_date, timezone: 'Europe/Paris' }).getNextFireTime(null, context.now));
+    expect(at('2026-3-8 2:30:00.5')).to.equal('2026-03-08T01:30:00.500Z');
+    expect(at('2026-03-08 2:3:4.12')).to.equal('2026-03-08T01:03:04.120Z');
+    expect(at('2026-3-8 2:30:00.123456+05:30')).to.equal('2026-03-07T21:00:00.123Z');
+    expect(parseDateOptionMicros('2026-3-8 2:30:00.123456', 'start_date', 'UTC')).to.equal(1772937000123456n);
+    expect(parseDateOptionMicros('2026-3-8t2:30:00.000001z', 'start_date', 'UTC')).to.equal(1772937000000001n);
+    expect(at('2026-3-8t2:30:00z')).to.equal('2026-03-08T02:30:00.000Z');
+    expect(at('2026-3-8 2:30')).to.equal('2026-03-08T01:30:00.000Z');
+    for (const run_date of ['2026-03-08T24:00:00', '2026-3-8 24:00:00']) {
+      expect(() => new DateTrigger({ run_date }), run_date).to.throw(ValidationError, /hour must be 0 to 23/);
+    }
   });
 
   it('reads naive times in gaps and repeats as APScheduler 3 (pytz is_dst=False) does', () => {

@@ -40,7 +40,7 @@ try {
     count: params.n,
     rate: params.n / ((recorder.lastStart - due) / 1000),
     lateness,
-    figures: { 'lead ms': due - Math.round(addedBy), 'rss MB': Math.round(process.memoryUsage().rss / 2 ** 20) },
+    figures: { 'lead ms': due - Math.round(addedBy), 'first start ms': Math.round(recorder.firstStart - due), 'rss MB': Math.round(process.memoryUsage().rss / 2 ** 20) },
   });
 } finally {
   await scheduler.close({ wait: false });

@@ -54,6 +54,10 @@ export class Dispatcher {
   /** Catching-up jobs whose batch was blocked by max_instances: released when an instance ends. */
   private readonly awaitingInstance = new Map<string, (() => void)[]>();
   private executorsStarted = false;
+  /** Submissions handed to an executor that have not settled yet (manual runs aside). */
+  private pending = 0;
+  /** The wake loop waiting for fewer pending submissions: below how many, and how to wake it. */
+  private roomWaiter: { readonly below: number; readonly resolve: () => void } | null = null;
 
   constructor(private readonly parts: DispatcherParts) {}
 
@@ -62,6 +66,22 @@ export class Dispatcher {
     let count = 0;
     for (const running of this.instances.values()) count += running;
     return count;
+  }
+
+  /** Scheduled submissions handed to executors and not finished yet (queued for a slot or running). */
+  get pendingSubmissions(): number {
+    return this.pending;
+  }
+
+  /**
+   * Back-pressure for the wake loop: null when fewer than `below` submissions are pending, else a
+   * promise that resolves once they are (or once `stopWaiting` is called). One waiter at a time: a
+   * second call replaces the first, which resolves.
+   */
+  whenFewerPending(below: number): Promise<void> | null {
+    if (this.pending < below) return null;
+    this.roomWaiter?.resolve();
+    return new Promise<void>((resolve) => (this.roomWaiter = { below, resolve }));
   }
 
   /** Names of the executors, in configuration order. */
@@ -128,10 +148,25 @@ export class Dispatcher {
       return 'max_instances';
     }
     events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
-    return executor
-      .submit((invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes))
-      .catch((error: unknown) => logger.error(`Job "${job.id}" could not be submitted`, error))
-      .finally(() => this.releaseInstance(job.id));
+    this.pending++;
+    // One settled handler (not a catch and a finally: a burst of thousands of runs feels each promise).
+    return executor.submit((invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes)).then(
+      () => this.submissionSettled(job.id),
+      (error: unknown) => {
+        logger.error(`Job "${job.id}" could not be submitted`, error);
+        this.submissionSettled(job.id);
+      },
+    );
+  }
+
+  private submissionSettled(jobId: string): void {
+    this.pending--;
+    this.releaseInstance(jobId);
+    const waiter = this.roomWaiter;
+    if (waiter && this.pending < waiter.below) {
+      this.roomWaiter = null;
+      waiter.resolve();
+    }
   }
 
   /**
@@ -237,7 +272,8 @@ export class Dispatcher {
       pending.missed = null;
     };
     for (const scheduledRunTime of runTimes) {
-      const lateMs = clock.now().getTime() - scheduledRunTime.getTime();
+      const now = clock.now();
+      const lateMs = now.getTime() - scheduledRunTime.getTime();
       if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
         // In a cluster each claim is marked missed (the span's row is then the last claim's).
         if (store.cluster && !(await runLog.missed(store, job.id, scheduledRunTime))) continue;
@@ -248,8 +284,11 @@ export class Dispatcher {
       reportMissed();
       // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
       // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
-      if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
-      const startedAt = clock.now();
+      let startedAt = now;
+      if (store.cluster) {
+        if (!(await runLog.begin(store, job.id, scheduledRunTime))) continue;
+        startedAt = clock.now();
+      }
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
       void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
     }

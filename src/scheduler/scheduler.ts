@@ -108,6 +108,7 @@ export class Scheduler {
       dispatch: (jobstore, acquired) => dispatcher.dispatch(jobstore, acquired),
       onPass: () => this.runTrimmer.trimWhenDue(() => this.running),
       catchingUp: (jobstore) => dispatcher.catchingUpIn(jobstore),
+      room: (below) => dispatcher.whenFewerPending(below),
     });
     const submitRuns = (jobstore: string, claimed: ClaimedRuns): void => {
       void dispatcher.submitRuns(jobstore, claimed);

@@ -19,7 +19,7 @@ export interface WakeLoopParts {
   readonly active: () => boolean;
   /** Receives each job a store handed out, already advanced (the dispatcher). */
   readonly dispatch: (jobstore: string, acquired: AcquiredJob) => void;
-  /** Called at the start of every pass (run-history trimming rides on it). */
+  /** Called at the end of every pass (run-history trimming rides on it). */
   readonly onPass?: () => void;
   /** Jobs of a store still running a batch of their backlog: left out of the pass (the dispatcher's). */
   readonly catchingUp?: (jobstore: string) => ReadonlySet<string>;
@@ -169,7 +169,6 @@ export class WakeLoop {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.lastPassAt = clock.now();
-    this.parts.onPass?.();
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;
       const now = clock.now();
@@ -185,6 +184,8 @@ export class WakeLoop {
       const storeNext = await store.getNextRunTime(catchingUp());
       if (storeNext && (nextWake === null || storeNext.getTime() < nextWake)) nextWake = storeNext.getTime();
     }
+    // After the due jobs are out, so a trim's first statement never delays a run.
+    this.parts.onPass?.();
     return nextWake;
   }
 

@@ -33,8 +33,11 @@ export interface DispatcherParts {
   readonly onCatchUpDone?: () => void;
 }
 
-/** How {@link Dispatcher.submitRuns} left a job: handed to its executor (settles when run), blocked by max_instances, or neither. */
-type Submitted = Promise<void> | 'max_instances' | null;
+/**
+ * How {@link Dispatcher.submitRuns} left a job: handed to its executor (a promise that settles when
+ * run, or `submitted` when no one asked to follow it), blocked by max_instances, or neither.
+ */
+type Submitted = Promise<void> | 'submitted' | 'max_instances' | null;
 
 /**
  * From due run times to task calls (APScheduler's `_process_jobs` body and `BaseExecutor.run_job`):
@@ -113,12 +116,19 @@ export class Dispatcher {
   dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
     if (advance.missed) this.reportMissed(jobstore, this.parts.stores.store(jobstore), job, advance.missed, true);
     if (advance.kind === 'remove') this.parts.events.emit({ kind: 'job_removed', jobId: job.id, jobstore });
-    const submitted = this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
-    if (advance.kind === 'reschedule' && advance.backlog) this.holdWhileCatchingUp(jobstore, job.id, submitted);
+    const backlog = advance.kind === 'reschedule' && advance.backlog === true;
+    // Only a backlog's batch is followed to its end; every other submission settles by callback.
+    const submitted = this.submit(jobstore, job, advance.runTimes, refused, backlog);
+    if (backlog) this.holdWhileCatchingUp(jobstore, job.id, submitted);
   }
 
   /** Runs the given run times of one job, in order, as one instance (skipped when `max_instances` is reached). */
   submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): Submitted {
+    return this.submit(jobstore, job, runTimes, refused, true);
+  }
+
+  /** `follow`: the answer is a promise that settles when the runs have (else `submitted`). */
+  private submit(jobstore: string, job: Job, runTimes: readonly Date[], refused: ClaimedRuns['refused'], follow: boolean): Submitted {
     if (runTimes.length === 0) return null;
     const { events, logger, runLog } = this.parts;
     const store = this.parts.stores.store(jobstore);
@@ -149,18 +159,23 @@ export class Dispatcher {
     }
     events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
     this.pending++;
-    // One settled handler (not a catch and a finally: a burst of thousands of runs feels each promise).
+    // One settled handler, no promise unless followed: a burst of thousands of runs feels each one.
     // One run outside a cluster (a burst's every job) has nothing to await but the task: no async frame.
     const single = runTimes.length === 1 && !store.cluster ? runTimes[0] : undefined;
     const submission: Submission = single
       ? (invoke) => this.runOnce(invoke, jobstore, store, job, task, single)
       : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes);
+    const settled = (failed: boolean, error?: unknown) => {
+      if (failed) logger.error(`Job "${job.id}" could not be submitted`, error);
+      this.submissionSettled(job.id);
+    };
+    if (!follow && executor.submitThen) {
+      executor.submitThen(submission, settled);
+      return 'submitted';
+    }
     return executor.submit(submission).then(
-      () => this.submissionSettled(job.id),
-      (error: unknown) => {
-        logger.error(`Job "${job.id}" could not be submitted`, error);
-        this.submissionSettled(job.id);
-      },
+      () => settled(false),
+      (error: unknown) => settled(true, error),
     );
   }
 

@@ -48,8 +48,8 @@ const skipped: string[] = [];
 const failed: string[] = [];
 
 const sizes = quick
-  ? { burstMemory: 2000, burstSqlite: 500, burstPostgres: 500, apsSqlalchemy: 200, graphile: 200, steadyMs: 5000, steady1000Ms: 5000, addOne: 500, addBulk: 5000, restS: 3, restJobs: 1000, scale: 20_000 }
-  : { burstMemory: 20_000, burstSqlite: 5000, burstPostgres: 5000, apsSqlalchemy: 2000, graphile: 2000, steadyMs: 30_000, steady1000Ms: 20_000, addOne: 5000, addBulk: 50_000, restS: 10, restJobs: 10_000, scale: 1_000_000 };
+  ? { burstMemory: 2000, burstMemoryLarge: 20_000, burstSqlite: 500, burstPostgres: 500, apsSqlalchemy: 200, graphile: 200, steadyMs: 5000, steady1000Ms: 5000, addOne: 500, addBulk: 5000, restS: 3, restJobs: 1000, scale: 20_000 }
+  : { burstMemory: 20_000, burstMemoryLarge: 200_000, burstSqlite: 5000, burstPostgres: 5000, apsSqlalchemy: 2000, graphile: 2000, steadyMs: 30_000, steady1000Ms: 20_000, addOne: 5000, addBulk: 50_000, restS: 10, restJobs: 10_000, scale: 1_000_000 };
 
 const dist = (file: string) => path.join(REPO_ROOT, 'dist', 'bench', file);
 const node = (group: Group, label: string, file: string, params: object, timeoutMs = 300_000, parallel?: string): Step => ({
@@ -98,6 +98,8 @@ async function plan(): Promise<Step[]> {
   steps.push(node('burst', 'burst memory: jobclock', 'jobclock/burst.js', { store: 'memory', n: n.burstMemory }));
   if (nodeSchedule) steps.push(node('burst', 'burst memory: node-schedule', 'peers/node-schedule.js', { mode: 'burst', n: n.burstMemory }));
   if (aps) steps.push(python('burst', 'burst memory: APScheduler', ['burst', '--store', 'memory', '--n', String(n.burstMemory)]));
+  // How it scales: ten times the jobs (its rate is compared with the row above, its peak RSS with 600 MB).
+  steps.push(node('burst', 'burst memory ×10: jobclock', 'jobclock/burst.js', { store: 'memory', n: n.burstMemoryLarge, scenario: 'burst memory ×10' }));
   steps.push(node('burst', 'burst sqlite: jobclock', 'jobclock/burst.js', { store: 'sqlite', n: n.burstSqlite }));
   if (sqlalchemy) steps.push(python('burst', 'burst sqlite: APScheduler SQLAlchemyJobStore', ['burst', '--store', 'sqlalchemy', '--n', String(n.apsSqlalchemy)]));
   if (postgres) {
@@ -204,7 +206,7 @@ function tables(results: readonly BenchResult[]): Table[] {
   const pick = (prefix: string) => results.filter((result) => result.scenario.startsWith(prefix));
   const scale = pick('scale');
   return [
-    resultTable('burst: N no-op jobs due at one instant (rate = N / (last start − due time); lateness = start − due time)', pick('burst'), 'rate', ['rss MB']),
+    resultTable('burst: N no-op jobs due at one instant (rate = N / (last start − due time); lateness = start − due time)', pick('burst'), 'rate', ['rss MB', 'peak rss MB']),
     resultTable('steady: lateness of every run (1 job each second; 1,000 staggered interval jobs)', pick('steady'), 'p99'),
     resultTable('add: jobs added per second (API: one awaited call at a time, or addJobs in batches of 10,000; REST: POST /jobs, 10 connections)', [
       ...pick('add'),
@@ -265,7 +267,7 @@ if (write) {
     '',
     rendered.map(markdownTable).join('\n\n'),
     '',
-    `Sizes: burst ${sizes.burstMemory.toLocaleString('en-US')} jobs in memory, ${sizes.burstSqlite.toLocaleString('en-US')} on SQLite and PostgreSQL; ` +
+    `Sizes: burst ${sizes.burstMemory.toLocaleString('en-US')} jobs in memory (and ${sizes.burstMemoryLarge.toLocaleString('en-US')} for the ×10 row), ${sizes.burstSqlite.toLocaleString('en-US')} on SQLite and PostgreSQL; ` +
       `APScheduler's SQLAlchemy store and graphile-worker get ${sizes.apsSqlalchemy.toLocaleString('en-US')} and ${sizes.graphile.toLocaleString('en-US')} (they add jobs at about a hundred a second, so the full count would take minutes); ` +
       `steady one job for ${sizes.steadyMs / 1000} s, 1,000 jobs for ${sizes.steady1000Ms / 1000} s.`,
     ...(skipped.length ? ['', '**Skipped:**', '', ...skipped.map((s) => `- ${s}`)] : []),

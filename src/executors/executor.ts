@@ -9,11 +9,18 @@ import type { ResolvedTask } from '../tasks/task-registry.js';
  * @example
  * const executor = new AsyncExecutor({ maxConcurrency: 20 })
  * await executor.submit(async (invoke) => { await invoke(invocation) })
+ * executor.submitThen?.(async (invoke) => { await invoke(invocation) }, (failed, error) => failed && console.error(error))
  */
 export interface Executor {
   start(): Promise<void>;
   /** Queues a submission; the promise settles when the submission has run (or was dropped at shutdown). */
   submit(submission: Submission): Promise<void>;
+  /**
+   * Optional, what `submit` does with a callback instead of a promise (a burst of thousands of runs
+   * feels every promise): `settled` is called once, with `failed` true and the error when the
+   * submission threw or could not be queued; it must not throw. The scheduler uses it when present.
+   */
+  submitThen?(submission: Submission, settled: (failed: boolean, error?: unknown) => void): void;
   /** Stops taking submissions; with `wait`, resolves once the running and queued ones have finished. */
   shutdown(options: { readonly wait: boolean }): Promise<void>;
 }

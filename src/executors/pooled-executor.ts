@@ -2,11 +2,10 @@ import { SchedulerNotRunningError } from '../errors.js';
 import type { Executor, Submission, TaskInvoker } from './executor.js';
 import { RunQueue } from './run-queue.js';
 
-/** A submission waiting for a slot, with the settling of the promise `submit` returned. */
+/** A submission waiting for a slot, with what to call once it has settled. */
 interface Queued {
   readonly submission: Submission;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
+  readonly settled: (failed: boolean, error?: unknown) => void;
 }
 
 /**
@@ -35,24 +34,32 @@ export abstract class PooledExecutor implements Executor {
   }
 
   submit(submission: Submission): Promise<void> {
-    if (!this.accepting) return Promise.reject(new SchedulerNotRunningError());
     return new Promise<void>((resolve, reject) => {
-      const entry: Queued = { submission, resolve, reject };
-      if (this.active < this.maxConcurrency) {
-        this.active++;
-        // Started on the next microtask, as if the slot had been awaited: never inside the caller.
-        queueMicrotask(() => this.run(entry));
-      } else {
-        this.queue.push(entry);
-      }
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes on whatever the submission threw
+      this.submitThen(submission, (failed, error) => (failed ? reject(error) : resolve()));
     });
+  }
+
+  submitThen(submission: Submission, settled: (failed: boolean, error?: unknown) => void): void {
+    if (!this.accepting) {
+      settled(true, new SchedulerNotRunningError());
+      return;
+    }
+    const entry: Queued = { submission, settled };
+    if (this.active < this.maxConcurrency) {
+      this.active++;
+      // Started on the next microtask, as if the slot had been awaited: never inside the caller.
+      queueMicrotask(() => this.run(entry));
+    } else {
+      this.queue.push(entry);
+    }
   }
 
   async shutdown({ wait }: { readonly wait: boolean }): Promise<void> {
     this.accepting = false;
     if (!wait) {
       // Queued submissions are dropped: their promises resolve without running them.
-      for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) entry.resolve();
+      for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) entry.settled(false);
       return;
     }
     if (this.active === 0) return;
@@ -68,13 +75,13 @@ export abstract class PooledExecutor implements Executor {
       running = Promise.reject(error);
     }
     running.then(
-      () => this.finished(entry.resolve),
-      (error: unknown) => this.finished(() => entry.reject(error)),
+      () => this.finished(entry, false),
+      (error: unknown) => this.finished(entry, true, error),
     );
   }
 
-  private finished(settle: () => void): void {
-    settle();
+  private finished(entry: Queued, failed: boolean, error?: unknown): void {
+    entry.settled(failed, error);
     const next = this.queue.shift();
     if (next) {
       this.run(next);

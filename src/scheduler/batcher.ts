@@ -43,3 +43,52 @@ export class Batcher<T, R> {
     void flushing.finally(() => this.inFlight.delete(flushing));
   }
 }
+
+/**
+ * A {@link Batcher} for calls that answer nothing each: every call of one turn shares its batch's
+ * promise, so a burst of thousands of records costs one promise per batch, not one per record.
+ *
+ * @example
+ * const records = new SharedBatcher((runs: RunRecord[]) => history.recordRuns(runs))
+ * await records.add(run) // settles with the batch it went out in
+ */
+export class SharedBatcher<T> {
+  private pending: T[] = [];
+  private batch: { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void } | null = null;
+  private inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly flush: (items: T[]) => Promise<void>) {}
+
+  add(item: T): Promise<void> {
+    this.pending.push(item);
+    if (this.batch) return this.batch.promise;
+    let resolve: () => void = () => {};
+    let reject: (error: unknown) => void = () => {};
+    const promise = new Promise<void>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.batch = { promise, resolve, reject };
+    setImmediate(() => this.run());
+    return promise;
+  }
+
+  /** Resolves once every batch queued so far has been flushed (or has failed). */
+  async drain(): Promise<void> {
+    while (this.batch || this.inFlight.size > 0) {
+      await Promise.all([...this.inFlight]);
+      if (this.batch) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private run(): void {
+    const batch = this.batch;
+    const items = this.pending;
+    this.batch = null;
+    this.pending = [];
+    if (!batch) return;
+    const flushing = this.flush(items).then(batch.resolve, batch.reject);
+    this.inFlight.add(flushing);
+    void flushing.finally(() => this.inFlight.delete(flushing));
+  }
+}

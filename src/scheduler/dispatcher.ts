@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentError } from '../errors.js';
-import type { Executor, TaskInvoker } from '../executors/executor.js';
+import type { Executor, Submission, TaskInvoker } from '../executors/executor.js';
 import type { Job } from '../jobs/job.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
 import type { AcquiredJob, JobStore, MissedSpan } from '../stores/job-store.js';
@@ -33,8 +33,11 @@ export interface DispatcherParts {
   readonly onCatchUpDone?: () => void;
 }
 
-/** How {@link Dispatcher.submitRuns} left a job: handed to its executor (settles when run), blocked by max_instances, or neither. */
-type Submitted = Promise<void> | 'max_instances' | null;
+/**
+ * How {@link Dispatcher.submitRuns} left a job: handed to its executor (a promise that settles when
+ * run, or `submitted` when no one asked to follow it), blocked by max_instances, or neither.
+ */
+type Submitted = Promise<void> | 'submitted' | 'max_instances' | null;
 
 /**
  * From due run times to task calls (APScheduler's `_process_jobs` body and `BaseExecutor.run_job`):
@@ -54,6 +57,10 @@ export class Dispatcher {
   /** Catching-up jobs whose batch was blocked by max_instances: released when an instance ends. */
   private readonly awaitingInstance = new Map<string, (() => void)[]>();
   private executorsStarted = false;
+  /** Submissions handed to an executor that have not settled yet (manual runs aside). */
+  private pending = 0;
+  /** The wake loop waiting for fewer pending submissions: below how many, and how to wake it. */
+  private roomWaiter: { readonly below: number; readonly resolve: () => void } | null = null;
 
   constructor(private readonly parts: DispatcherParts) {}
 
@@ -62,6 +69,22 @@ export class Dispatcher {
     let count = 0;
     for (const running of this.instances.values()) count += running;
     return count;
+  }
+
+  /** Scheduled submissions handed to executors and not finished yet (queued for a slot or running). */
+  get pendingSubmissions(): number {
+    return this.pending;
+  }
+
+  /**
+   * Back-pressure for the wake loop: null when fewer than `below` submissions are pending, else a
+   * promise that resolves once they are (or once `stopWaiting` is called). One waiter at a time: a
+   * second call replaces the first, which resolves.
+   */
+  whenFewerPending(below: number): Promise<void> | null {
+    if (this.pending < below) return null;
+    this.roomWaiter?.resolve();
+    return new Promise<void>((resolve) => (this.roomWaiter = { below, resolve }));
   }
 
   /** Names of the executors, in configuration order. */
@@ -93,12 +116,19 @@ export class Dispatcher {
   dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
     if (advance.missed) this.reportMissed(jobstore, this.parts.stores.store(jobstore), job, advance.missed, true);
     if (advance.kind === 'remove') this.parts.events.emit({ kind: 'job_removed', jobId: job.id, jobstore });
-    const submitted = this.submitRuns(jobstore, { job, runTimes: advance.runTimes, ...(refused ? { refused } : {}) });
-    if (advance.kind === 'reschedule' && advance.backlog) this.holdWhileCatchingUp(jobstore, job.id, submitted);
+    const backlog = advance.kind === 'reschedule' && advance.backlog === true;
+    // Only a backlog's batch is followed to its end; every other submission settles by callback.
+    const submitted = this.submit(jobstore, job, advance.runTimes, refused, backlog);
+    if (backlog) this.holdWhileCatchingUp(jobstore, job.id, submitted);
   }
 
   /** Runs the given run times of one job, in order, as one instance (skipped when `max_instances` is reached). */
   submitRuns(jobstore: string, { job, runTimes, refused }: ClaimedRuns): Submitted {
+    return this.submit(jobstore, job, runTimes, refused, true);
+  }
+
+  /** `follow`: the answer is a promise that settles when the runs have (else `submitted`). */
+  private submit(jobstore: string, job: Job, runTimes: readonly Date[], refused: ClaimedRuns['refused'], follow: boolean): Submitted {
     if (runTimes.length === 0) return null;
     const { events, logger, runLog } = this.parts;
     const store = this.parts.stores.store(jobstore);
@@ -128,10 +158,35 @@ export class Dispatcher {
       return 'max_instances';
     }
     events.emit({ kind: 'job_submitted', jobId: job.id, jobstore, scheduledRunTimes: runTimes });
-    return executor
-      .submit((invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes))
-      .catch((error: unknown) => logger.error(`Job "${job.id}" could not be submitted`, error))
-      .finally(() => this.releaseInstance(job.id));
+    this.pending++;
+    // One settled handler, no promise unless followed: a burst of thousands of runs feels each one.
+    // One run outside a cluster (a burst's every job) has nothing to await but the task: no async frame.
+    const single = runTimes.length === 1 && !store.cluster ? runTimes[0] : undefined;
+    const submission: Submission = single
+      ? (invoke) => this.runOnce(invoke, jobstore, store, job, task, single)
+      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes);
+    const settled = (failed: boolean, error?: unknown) => {
+      if (failed) logger.error(`Job "${job.id}" could not be submitted`, error);
+      this.submissionSettled(job.id);
+    };
+    if (!follow && executor.submitThen) {
+      executor.submitThen(submission, settled);
+      return 'submitted';
+    }
+    return executor.submit(submission).then(
+      () => settled(false),
+      (error: unknown) => settled(true, error),
+    );
+  }
+
+  private submissionSettled(jobId: string): void {
+    this.pending--;
+    this.releaseInstance(jobId);
+    const waiter = this.roomWaiter;
+    if (waiter && this.pending < waiter.below) {
+      this.roomWaiter = null;
+      waiter.resolve();
+    }
   }
 
   /**
@@ -237,7 +292,8 @@ export class Dispatcher {
       pending.missed = null;
     };
     for (const scheduledRunTime of runTimes) {
-      const lateMs = clock.now().getTime() - scheduledRunTime.getTime();
+      const now = clock.now();
+      const lateMs = now.getTime() - scheduledRunTime.getTime();
       if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
         // In a cluster each claim is marked missed (the span's row is then the last claim's).
         if (store.cluster && !(await runLog.missed(store, job.id, scheduledRunTime))) continue;
@@ -248,12 +304,38 @@ export class Dispatcher {
       reportMissed();
       // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
       // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
-      if (store.cluster && !(await runLog.begin(store, job.id, scheduledRunTime))) continue;
-      const startedAt = clock.now();
+      let startedAt = now;
+      if (store.cluster) {
+        if (!(await runLog.begin(store, job.id, scheduledRunTime))) continue;
+        startedAt = clock.now();
+      }
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
       void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
     }
     reportMissed();
+  }
+
+  /**
+   * {@link runInOrder} for one run time outside a cluster, without an async frame: the same
+   * misfire check, events and run-history record, one promise instead of three.
+   */
+  private runOnce(invoke: TaskInvoker, jobstore: string, store: JobStore, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<void> {
+    const startedAt = this.parts.clock.now();
+    if (job.misfireGraceTime !== null && startedAt.getTime() - scheduledRunTime.getTime() > job.misfireGraceTime * 1000) {
+      this.reportMissed(jobstore, store, job, { first: scheduledRunTime, last: scheduledRunTime, count: 1 }, true);
+      return Promise.resolve();
+    }
+    let called: Promise<unknown>;
+    try {
+      called = invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
+    } catch (error) {
+      called = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    const record = (outcome: Outcome) => void this.parts.runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
+    return called.then(
+      (retval) => record(this.executed(jobstore, job, scheduledRunTime, startedAt, retval)),
+      (error: unknown) => record(this.failed(jobstore, job, scheduledRunTime, startedAt, error)),
+    );
   }
 
   /** Calls the task once and emits `job_executed` or `job_error`. */
@@ -267,14 +349,22 @@ export class Dispatcher {
   ): Promise<Outcome> {
     try {
       const retval = await invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
-      this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, startedAt, retval });
-      return { ok: true, value: retval };
+      return this.executed(jobstore, job, scheduledRunTime, startedAt, retval);
     } catch (error) {
-      const exception = error instanceof Error ? error : new Error(String(error));
-      this.parts.logger.error(`Job "${job.id}" raised an error`, exception);
-      this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, startedAt, exception });
-      return { ok: false, error: exception };
+      return this.failed(jobstore, job, scheduledRunTime, startedAt, error);
     }
+  }
+
+  private executed(jobstore: string, job: Job, scheduledRunTime: Date, startedAt: Date, retval: unknown): Outcome {
+    this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, startedAt, retval });
+    return { ok: true, value: retval };
+  }
+
+  private failed(jobstore: string, job: Job, scheduledRunTime: Date, startedAt: Date, error: unknown): Outcome {
+    const exception = error instanceof Error ? error : new Error(String(error));
+    this.parts.logger.error(`Job "${job.id}" raised an error`, exception);
+    this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, startedAt, exception });
+    return { ok: false, error: exception };
   }
 
   private executor(name: string): Executor {

@@ -85,6 +85,7 @@ export class SchedulerEngine implements LifecycleSteps {
       dispatch: (jobstore, acquired) => dispatcher.dispatch(jobstore, acquired),
       onPass: () => this.runTrimmer.trimWhenDue(running),
       catchingUp: (jobstore) => dispatcher.catchingUpIn(jobstore),
+      room: (below) => dispatcher.whenFewerPending(below),
     });
     const submitRuns = (jobstore: string, claimed: ClaimedRuns): void => {
       void dispatcher.submitRuns(jobstore, claimed);

@@ -268,15 +268,18 @@ export class EventBus {
   }
 
   emit(event: SchedulerEvent): void {
-    for (const key of [event.kind, '*'] as const) {
-      const set = this.listeners.get(key);
-      if (!set) continue;
-      for (const listener of set) {
-        try {
-          listener(event);
-        } catch (error) {
-          this.onListenerError(error, event);
-        }
+    // Two look-ups, no array per event: a burst emits several events per run.
+    this.deliver(this.listeners.get(event.kind), event);
+    this.deliver(this.listeners.get('*'), event);
+  }
+
+  private deliver(set: Set<(event: SchedulerEvent) => void> | undefined, event: SchedulerEvent): void {
+    if (!set) return;
+    for (const listener of set) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.onListenerError(error, event);
       }
     }
   }

@@ -3,7 +3,7 @@ import { JobStoreUnavailableError } from '../errors.js';
 import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RunRecord, RunStatus } from '../stores/run-history.js';
-import { Batcher } from './batcher.js';
+import { Batcher, SharedBatcher } from './batcher.js';
 import type { Logger } from './logger.js';
 
 /** How often, and how long, a failed history write is retried (the database may be coming back). */
@@ -18,9 +18,8 @@ const RETRY_DELAYS_MS = [250, 1000, 4000, 15_000, 30_000];
  * if (await runLog.begin(store, job.id, runTime)) { … run it … ; runLog.finish(store, …) }
  */
 export class RunLog {
-  private readonly records = new Map<JobStore, Batcher<RunRecord, void>>();
+  private readonly records = new Map<JobStore, SharedBatcher<RunRecord>>();
   private readonly transitions = new Map<JobStore, Batcher<RunTransition, boolean>>();
-  private readonly reported = new WeakSet<object>();
   /** Retries waiting for their delay: `stopRetrying` ends them at once. */
   private readonly waiting = new Set<{ handle: TimerHandle; resolve: () => void }>();
   private retrying = true;
@@ -72,18 +71,16 @@ export class RunLog {
     };
     let batcher = this.records.get(store);
     if (!batcher) {
-      batcher = new Batcher((records) => this.writeWithRetry(() => history.recordRuns(records)).then(() => records.map(() => undefined)));
+      // A failed batch is logged once, not once per record; the promise never rejects.
+      batcher = new SharedBatcher((records) =>
+        this.writeWithRetry(() => history.recordRuns(records)).catch((error: unknown) => {
+          if (error instanceof JobStoreUnavailableError) this.logger.error(`Recording run outcomes failed (${error.message}); they are lost from the history`);
+          else this.logger.error('Recording run outcomes failed; they are lost from the history', error);
+        }),
+      );
       this.records.set(store, batcher);
     }
-    // A failed batch is logged once (by the first of its records), not once per record.
-    return batcher.add(record).catch((error: unknown) => {
-      if (typeof error === 'object' && error !== null) {
-        if (this.reported.has(error)) return;
-        this.reported.add(error);
-      }
-      if (error instanceof JobStoreUnavailableError) this.logger.error(`Recording run outcomes failed (${error.message}); they are lost from the history`);
-      else this.logger.error('Recording run outcomes failed; they are lost from the history', error);
-    });
+    return batcher.add(record);
   }
 
   /**

@@ -19,17 +19,30 @@ export interface WakeLoopParts {
   readonly active: () => boolean;
   /** Receives each job a store handed out, already advanced (the dispatcher). */
   readonly dispatch: (jobstore: string, acquired: AcquiredJob) => void;
-  /** Called at the start of every pass (run-history trimming rides on it). */
+  /** Called at the end of every pass (run-history trimming rides on it). */
   readonly onPass?: () => void;
   /** Jobs of a store still running a batch of their backlog: left out of the pass (the dispatcher's). */
   readonly catchingUp?: (jobstore: string) => ReadonlySet<string>;
+  /**
+   * Back-pressure (the dispatcher's): null when fewer than `below` submissions wait for the
+   * executors, else a promise that resolves once fewer do.
+   */
+  readonly room?: (below: number) => Promise<void> | null;
 }
+
+/**
+ * The longest the loop waits for the executors to take in a batch before acquiring the next one
+ * anyway: back-pressure spreads a burst, it never holds due jobs back for long-running tasks.
+ */
+export const MAX_BACK_PRESSURE_WAIT_MS = 200;
 
 /**
  * The scheduler's one timer: sleeps until the earliest next run time of any store (no polling,
  * except a long fallback poll in a cluster), then makes passes over the stores until nothing more
  * is due: each store hands out its due jobs in batches, advanced by {@link advanceDueJob} in the
- * same step, and each goes to `dispatch`. After a failed pass it backs off (0.5 s doubling up to
+ * same step, and each goes to `dispatch`. Between batches it waits (at most
+ * {@link MAX_BACK_PRESSURE_WAIT_MS}) until the executors have taken in most of the last one, so a
+ * burst of due jobs is acquired as slots free up rather than all at once. After a failed pass it backs off (0.5 s doubling up to
  * 30 s): quietly when the store is unreachable (its health logged the outage once), with the stack
  * for any other error (a bug).
  *
@@ -156,7 +169,6 @@ export class WakeLoop {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     this.lastPassAt = clock.now();
-    this.parts.onPass?.();
     for (const [alias, store] of stores.entries()) {
       if (!active()) return null;
       const now = clock.now();
@@ -166,11 +178,28 @@ export class WakeLoop {
         const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now), catchingUp());
         for (const item of acquired) dispatch(alias, item);
         if (acquired.length < batchSize || !active()) break;
+        await this.roomForNextBatch();
+        if (!active()) return null;
       }
       const storeNext = await store.getNextRunTime(catchingUp());
       if (storeNext && (nextWake === null || storeNext.getTime() < nextWake)) nextWake = storeNext.getTime();
     }
+    // After the due jobs are out, so a trim's first statement never delays a run.
+    this.parts.onPass?.();
     return nextWake;
+  }
+
+  /**
+   * Waits until fewer than half a batch of submissions are pending (bounded): the due runs of a
+   * burst then stay in the store, not in executor queues, and only a batch or so lives at once.
+   */
+  private async roomForNextBatch(): Promise<void> {
+    const room = this.parts.room?.(Math.max(1, Math.floor(this.parts.batchSize / 2)));
+    if (!room) return;
+    const { clock } = this.parts;
+    let timer: TimerHandle | null = null;
+    await Promise.race([room, new Promise<void>((resolve) => (timer = clock.setTimer(resolve, MAX_BACK_PRESSURE_WAIT_MS)))]);
+    if (timer) clock.clearTimer(timer);
   }
 
   private arm(wakeAt: number | null): void {

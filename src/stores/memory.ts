@@ -12,6 +12,9 @@ const BTree: BTreeClass =
 
 type TimeKey = readonly [time: number, id: string];
 
+/** Ends a `forRange` walk. */
+const STOP = { break: true } as const;
+
 const compareTimeKeys = (a: TimeKey, b: TimeKey): number =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
@@ -101,17 +104,31 @@ export class MemoryJobStore implements JobStore {
 
   async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance, excluding?: ReadonlySet<string>): Promise<AcquiredJob[]> {
     const due: Job[] = [];
-    const nowMs = now.getTime();
-    for (const [key, job] of this.byTime.entries()) {
-      if (key[0] > nowMs || due.length >= limit) break;
-      if (!excluding?.has(job.id)) due.push(job);
-    }
-    return due.map((job) => {
-      const decision = advance(job);
-      this.unindex(job);
-      if (decision.kind === 'reschedule') this.index({ ...job, nextRunTime: decision.nextRunTime });
-      return { job, advance: decision };
+    const low = this.byTime.minKey();
+    if (low === undefined || limit <= 0) return [];
+    let last: TimeKey = low;
+    let skipped = false;
+    // Run times are whole milliseconds: [now + 1 ms, '') bounds the due range from above.
+    this.byTime.forRange(low, [now.getTime() + 1, ''], false, (key, job) => {
+      if (excluding?.has(job.id)) {
+        skipped = true;
+        return;
+      }
+      due.push(job);
+      last = key;
+      return due.length >= limit ? STOP : undefined;
     });
+    if (due.length === 0) return [];
+    // Decided before anything changes, so a trigger that throws leaves the store as it was.
+    const acquired = due.map((job): AcquiredJob => ({ job, advance: advance(job) }));
+    // A burst takes its due jobs out of the time index in one range delete, not a search each.
+    if (skipped) for (const job of due) this.byTime.delete([(job.nextRunTime as Date).getTime(), job.id]);
+    else this.byTime.deleteRange(low, last, true);
+    for (const { job, advance: decision } of acquired) {
+      if (decision.kind === 'reschedule') this.index({ ...job, nextRunTime: decision.nextRunTime });
+      else this.byId.delete(job.id);
+    }
+    return acquired;
   }
 
   private index(job: Job): void {

@@ -49,12 +49,15 @@ const REFERENCE = /^([A-Za-z_$][\w$.-]*):([A-Za-z_$][\w$]*)$/;
  */
 export class TaskRegistry {
   private readonly modules = new Map<string, { fns: Map<string, TaskFunction>; file: string | null }>();
+  /** References resolved since the last registration: a burst resolves the same few thousands of times. */
+  private readonly resolved = new Map<string, ResolvedTask>();
 
   /** Registers (or extends) module `moduleName` with the given functions. */
   register(moduleName: string, fns: Readonly<Record<string, TaskFunction>>, file: string | null = null): void {
     if (!/^[A-Za-z_$][\w$.-]*$/.test(moduleName)) {
       throw new ValidationError(`Invalid task module name ${JSON.stringify(moduleName)}`);
     }
+    this.resolved.clear();
     const entry = this.modules.get(moduleName) ?? { fns: new Map<string, TaskFunction>(), file };
     for (const [name, fn] of Object.entries(fns)) {
       if (typeof fn === 'function') entry.fns.set(name, fn);
@@ -83,6 +86,8 @@ export class TaskRegistry {
     if (typeof reference !== 'string') {
       throw new ValidationError(`func must be a string "module:function", got ${describeType(reference)}`);
     }
+    const known = this.resolved.get(reference);
+    if (known) return known;
     const match = REFERENCE.exec(reference);
     if (!match) throw new TaskLookupError(reference, 'expected the form "module:function"');
     const [, moduleName, exportName] = match as unknown as [string, string, string];
@@ -90,7 +95,9 @@ export class TaskRegistry {
     if (!entry) throw new TaskLookupError(reference, `no task module "${moduleName}" is registered`);
     const fn = entry.fns.get(exportName);
     if (!fn) throw new TaskLookupError(reference, `module "${moduleName}" has no task "${exportName}"`);
-    return { reference, fn, file: entry.file, exportName };
+    const task = { reference, fn, file: entry.file, exportName };
+    this.resolved.set(reference, task);
+    return task;
   }
 
   /** Every registered reference, sorted. */

@@ -70,4 +70,46 @@ describe('dispatcher', () => {
     const [run] = await d.store.runHistory.getRuns('j');
     expect(run).to.include({ trigger: 'manual', durationMs: 0 });
   });
+
+  it('one run of a job: a late one is missed, a failing one is an error, each recorded and emitted', async () => {
+    const d = await dispatcher();
+    d.tasks.register('tasks', {
+      tick: () => undefined,
+      boom: () => {
+        throw new Error('boom');
+      },
+    });
+    await d.clock.advance(5_000);
+    void d.subject.submitRuns('default', { job: intervalJob('late', null, { misfireGraceTime: 2 }), runTimes: [at(1)] });
+    void d.subject.submitRuns('default', { job: intervalJob('fails', null, { func: 'tasks:boom' }), runTimes: [at(5)] });
+    void d.subject.submitRuns('default', { job: intervalJob('ok', null), runTimes: [at(4)] });
+    await settle();
+    expect(d.kinds()).to.deep.equal(['job_submitted', 'job_submitted', 'job_submitted', 'job_missed', 'job_error', 'job_executed']);
+    expect(await d.history('late')).to.deep.equal([[at(1), 'missed']]);
+    expect(await d.history('fails')).to.deep.equal([[at(5), 'error']]);
+    expect(await d.history('ok')).to.deep.equal([[at(4), 'ok']]);
+  });
+
+  it('counts pending submissions and says when fewer than asked are left (the wake loop\'s back-pressure)', async () => {
+    const d = await dispatcher();
+    const gates = [gate(), gate(), gate()];
+    let call = 0;
+    d.tasks.register('tasks', { tick: () => gates[call++]?.promise });
+    for (let i = 0; i < 3; i++) void d.subject.submitRuns('default', { job: intervalJob(`j${i}`, null), runTimes: [at(0)] });
+    expect(d.subject.pendingSubmissions).to.equal(3);
+    expect(d.subject.whenFewerPending(4)).to.equal(null);
+    let roomMade = false;
+    void d.subject.whenFewerPending(2)?.then(() => (roomMade = true));
+    await settle();
+    gates[0]?.open();
+    await settle();
+    expect(roomMade).to.equal(false);
+    gates[1]?.open();
+    await settle();
+    expect(roomMade).to.equal(true);
+    expect(d.subject.pendingSubmissions).to.equal(1);
+    gates[2]?.open();
+    await settle();
+    expect(d.subject.pendingSubmissions).to.equal(0);
+  });
 });

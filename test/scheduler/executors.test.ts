@@ -33,6 +33,26 @@ describe('executors', () => {
     await executor.shutdown({ wait: true });
   });
 
+  it('submitThen settles by callback: once, with failed and the error when the submission threw or was refused', async () => {
+    const executor = new AsyncExecutor({ maxConcurrency: 1 });
+    const refused: [boolean, unknown][] = [];
+    executor.submitThen(async () => {}, (failed, error) => refused.push([failed, error]));
+    expect(refused).to.have.length(1);
+    expect(refused[0]?.[0]).to.equal(true);
+    await executor.start();
+    const seen: [string, boolean, unknown][] = [];
+    const boom = new Error('boom');
+    executor.submitThen(async () => {}, (failed, error) => seen.push(['ok', failed, error]));
+    executor.submitThen(async () => {
+      throw boom;
+    }, (failed, error) => seen.push(['threw', failed, error]));
+    await executor.shutdown({ wait: true });
+    expect(seen).to.deep.equal([
+      ['ok', false, undefined],
+      ['threw', true, boom],
+    ]);
+  });
+
   it('defaults to 10 at once, as APScheduler', () => {
     expect(new AsyncExecutor().maxConcurrency).to.equal(10);
   });

@@ -5,7 +5,7 @@ import type { AcquiredJob, JobAdvance } from '../../src/stores/job-store.js';
 import { MemoryJobStore } from '../../src/stores/memory.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
 import { StoreRegistry } from '../../src/scheduler/store-registry.js';
-import { WakeLoop } from '../../src/scheduler/wake-loop.js';
+import { MAX_BACK_PRESSURE_WAIT_MS, WakeLoop } from '../../src/scheduler/wake-loop.js';
 import { BASE_TIME, at, intervalJob } from '../stores/job-fixtures.js';
 
 /** A memory store whose due-job query fails the first `failures` times (the database is away). */
@@ -127,5 +127,61 @@ describe('wake loop', () => {
     await settle();
     expect(clock.nextTimerAt).to.deep.equal(at(5));
     expect(clock.pendingTimers).to.equal(1);
+  });
+
+  it('acquires the next batch only once the executors took in most of the last one, or after the longest wait', async () => {
+    const store = new MemoryJobStore();
+    const clock = new ManualClock(BASE_TIME);
+    const registry = StoreRegistry.of({ default: store }, () => ({ onUnreadableJob: () => undefined }));
+    await registry.open();
+    for (let i = 0; i < 7; i++) await store.addJob(intervalJob(`j${i}`, at(-1), { misfireGraceTime: null }));
+    // Pending submissions as the dispatcher counts them: the test settles them by hand.
+    let pending = 0;
+    let roomMade: (() => void) | null = null;
+    const settleOne = () => {
+      pending -= 1;
+      roomMade?.();
+    };
+    const dispatched: string[] = [];
+    const loop = new WakeLoop({
+      clock,
+      logger: silentLogger,
+      stores: registry,
+      batchSize: 4,
+      fallbackPollMs: 30_000,
+      active: () => true,
+      dispatch: (_jobstore, { job }) => {
+        dispatched.push(job.id);
+        pending += 1;
+      },
+      room: (below) => {
+        expect(below).to.equal(2);
+        if (pending < below) return null;
+        return new Promise<void>((resolve) => (roomMade = () => pending < below && resolve()));
+      },
+    });
+    loop.wakeUp();
+    await settle();
+    // One batch out; the others wait in the store, still due at their run time.
+    expect(dispatched).to.have.length(4);
+    expect((await store.lookupJob('j4'))?.nextRunTime).to.deep.equal(at(-1));
+    settleOne();
+    settleOne();
+    await settle();
+    expect(dispatched).to.have.length(4);
+    settleOne();
+    await settle();
+    // Fewer than half a batch pending: the rest is acquired.
+    expect(dispatched).to.have.length(7);
+    expect((await store.lookupJob('j4'))?.nextRunTime).to.deep.equal(at(9));
+
+    // Executors that never catch up hold the loop back for MAX_BACK_PRESSURE_WAIT_MS at most.
+    for (let i = 7; i < 15; i++) await store.addJob(intervalJob(`j${i}`, at(0), { misfireGraceTime: null }));
+    loop.wakeUp();
+    await settle();
+    expect(dispatched).to.have.length(11);
+    await clock.advance(MAX_BACK_PRESSURE_WAIT_MS);
+    await settle();
+    expect(dispatched).to.have.length(15);
   });
 });

@@ -230,6 +230,19 @@ export function jobStoreContract(harness: StoreHarness): void {
         expect(ids(await store.getJobs())).to.deep.equal(['paused']);
       });
 
+      it('leaves out excluded jobs (those catching up), taking the due jobs around them', async function () {
+        const store = await openStore();
+        for (const [id, seconds] of [['a', 1], ['b', 2], ['held', 2], ['c', 3], ['d', 4], ['later', 50]] as const) await store.addJob(intervalJob(id, at(seconds)));
+        const held = new Set(['held']);
+        const first = await store.acquireDueJobs(at(10), 3, removeAll, held);
+        expect(ids(first.map((a) => a.job))).to.deep.equal(['a', 'b', 'c']);
+        expect(ids(await store.getJobs())).to.deep.equal(['d', 'held', 'later']);
+        const second = await store.acquireDueJobs(at(10), 3, removeAll, held);
+        expect(ids(second.map((a) => a.job))).to.deep.equal(['d']);
+        expect((await store.lookupJob('held'))?.nextRunTime?.getTime()).to.equal(at(2).getTime());
+        expect((await store.getNextRunTime(held))?.getTime()).to.equal(at(50).getTime());
+      });
+
       it('applies reschedules and removals before returning, and returns jobs as acquired', async function () {
         const store = await openStore();
         await store.addJob(intervalJob('keep', at(1)));

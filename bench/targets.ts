@@ -72,5 +72,31 @@ export function evaluateTargets(results: readonly BenchResult[]): string[] {
         `(${formatNumber(fromProcess, 0)} ms from process start) (target < 1 s), idle RSS ${formatNumber(rss, 0)} MB (target < 200 MB)`,
     );
   }
+  lines.push(...restTargetLines(results));
   return lines;
+}
+
+/** Issue 14's REST targets (SQLite store, 10 connections), with each figure as a share of the bare-Koa floor of the same run. */
+const REST_TARGETS = [
+  { scenario: 'REST POST /jobs', target: 10_000 },
+  { scenario: 'REST GET /jobs/:id', target: 15_000 },
+  { scenario: 'REST GET /jobs?limit=100', target: 3000 },
+] as const;
+
+/**
+ * The REST target lines: requests per second against each target, and the share of the REST floor
+ * (a bare Koa app answering a constant JSON, measured in the same run) when it was measured.
+ *
+ * @example
+ * restTargetLines(results) // ['- ❌ REST POST /jobs: 4,210 req/s (target ≥ 10,000), 31 % of the Koa floor (13,580 req/s)', …]
+ */
+export function restTargetLines(results: readonly BenchResult[]): string[] {
+  const floor = results.find((r) => r.scenario.startsWith('REST floor'));
+  return REST_TARGETS.map(({ scenario, target }) => {
+    const own = results.find((r) => r.scenario === scenario && r.subject === 'jobclock');
+    if (!own) return `- ❔ ${scenario} ≥ ${formatNumber(target, 0)} req/s: not measured`;
+    const rate = own.rate ?? 0;
+    const share = floor?.rate ? `${formatNumber((100 * rate) / floor.rate, 0)} % of the Koa floor (${formatNumber(floor.rate, 0)} req/s)` : 'Koa floor not measured';
+    return `- ${rate >= target ? '✅' : '❌'} ${scenario}: ${formatNumber(rate, 0)} req/s (target ≥ ${formatNumber(target, 0)}), ${share}`;
+  });
 }

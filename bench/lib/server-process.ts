@@ -31,6 +31,11 @@ export interface ServerProcessOptions {
   readonly timeoutMs?: number;
   /** Extra arguments for node, such as `--expose-gc`. */
   readonly nodeArgs?: readonly string[];
+  /**
+   * Another script to run instead of the server (relative to the repository root), such as the
+   * compiled Koa floor peer `dist/bench/peers/koa-floor.js`; it prints `listening on <url>` too.
+   */
+  readonly entry?: string;
 }
 
 /**
@@ -43,7 +48,7 @@ export interface ServerProcessOptions {
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SCHEDULER_|HOST$|PORT$)/.test(key)));
-  const entry = options.source ? ['--import', 'tsx', 'src/server/main.ts'] : ['dist/src/server/main.js'];
+  const entry = options.entry ? [options.entry] : options.source ? ['--import', 'tsx', 'src/server/main.ts'] : ['dist/src/server/main.js'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...options.env },

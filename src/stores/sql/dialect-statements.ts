@@ -40,6 +40,10 @@ export interface DialectStatements {
    * for any number of ids (one cached statement) and never nears SQLite's parameter limit.
    */
   idList(ids: readonly string[]): RawBuilder<string>;
+  /** The value of {@link idList}'s one parameter for these ids (a statement compiled once takes it at run time). */
+  idListValue(ids: readonly string[]): unknown;
+  /** {@link idList} over a parameter's value, as {@link idListValue} makes it. */
+  idListFrom(value: unknown): RawBuilder<string>;
   /** The error is a duplicate primary key. */
   isUniqueViolation(error: unknown): boolean;
   /** The error says the JSON holds text the column type cannot store (PostgreSQL jsonb and `\u0000`). */
@@ -114,7 +118,13 @@ const sqliteStatements: DialectStatements = {
       .execute();
   },
   idList(ids) {
-    return sql<string>`(select value from json_each(${JSON.stringify(ids)}))`;
+    return sqliteStatements.idListFrom(sqliteStatements.idListValue(ids));
+  },
+  idListValue(ids) {
+    return JSON.stringify(ids);
+  },
+  idListFrom(value) {
+    return sql<string>`(select value from json_each(${value}))`;
   },
   isUniqueViolation(error) {
     const code = errorCode(error);
@@ -176,7 +186,13 @@ const postgresStatements: DialectStatements = {
       .execute();
   },
   idList(ids) {
-    return sql<string>`(select unnest(${ids}::text[]))`;
+    return postgresStatements.idListFrom(postgresStatements.idListValue(ids));
+  },
+  idListValue(ids) {
+    return ids;
+  },
+  idListFrom(value) {
+    return sql<string>`(select unnest(${value}::text[]))`;
   },
   isUniqueViolation(error) {
     return errorCode(error) === '23505';

@@ -10,6 +10,7 @@ import { dialectStatements, type DialectStatements, type RescheduledRow } from '
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
+import { CompiledStatements } from './compiled-statements.js';
 import { jobclockMigrator, openSqlStore, withOwnConnection, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
 
 /** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
@@ -66,6 +67,8 @@ export class SqlJobStore implements JobStore {
   private readonly setup: SqlStoreSetup;
   private connecting: Promise<OpenSqlStore> | null = null;
   private openCoordination: PostgresCoordination | null = null;
+  /** The statements every REST request and add issues, compiled once (see compiled-statements.ts). */
+  private readonly compiled = new CompiledStatements();
   readonly runHistory: RunHistory;
 
   constructor(
@@ -81,7 +84,7 @@ export class SqlJobStore implements JobStore {
       timeouts: options.timeouts ?? {},
       sharedAsCluster: target.dialect === 'postgres' && (options.cluster ?? true),
     };
-    this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements);
+    this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements, this.compiled);
   }
 
   /**
@@ -155,12 +158,12 @@ export class SqlJobStore implements JobStore {
     const row = rowOfJob(job, clock.now().getTime());
     try {
       await this.statements.atomicWrite(db, async (trx) => {
-        const insert = trx.insertInto('jobs').values(row);
         if (options.replaceExisting) {
           const { id: _id, ...changes } = row;
-          await insert.onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
+          await trx.insertInto('jobs').values(row).onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
         } else {
-          await insert.execute();
+          const values = [row.id, row.next_run_time, row.state, row.updated_at];
+          await this.compiled.run(trx, 'insert job', (slot) => trx.insertInto('jobs').values({ id: slot(0), next_run_time: slot(1), state: slot(2), updated_at: slot(3) }), values);
         }
       });
     } catch (error) {
@@ -230,7 +233,8 @@ export class SqlJobStore implements JobStore {
 
   async lookupJob(id: string): Promise<Job | null> {
     const { db, context } = await this.connection();
-    const row = await db.selectFrom('jobs').select(JOB_COLUMNS).where('id', '=', id).executeTakeFirst();
+    const { rows } = await this.compiled.run(db, 'job by id', (slot) => db.selectFrom('jobs').select(JOB_COLUMNS).where('id', '=', slot<string>(0)), [id]);
+    const row = rows[0];
     return row ? readOrReport(row, context) : null;
   }
 
@@ -242,10 +246,7 @@ export class SqlJobStore implements JobStore {
     // Unreadable rows are skipped, so a page may need more than one read to fill up.
     while (jobs.length < limit) {
       const wanted = limit - jobs.length;
-      let query = db.selectFrom('jobs').select(JOB_COLUMNS).orderBy('id');
-      if (after !== undefined) query = query.where('id', '>', after);
-      if (Number.isFinite(wanted)) query = query.limit(wanted);
-      const rows = await query.execute();
+      const rows = await this.jobPage(db, after, wanted);
       for (const row of rows) {
         const job = readOrReport(row, context);
         if (job) jobs.push(job);
@@ -255,6 +256,20 @@ export class SqlJobStore implements JobStore {
       after = last.id;
     }
     return jobs;
+  }
+
+  /** Up to `wanted` (Infinity: all) job rows in id order, after the id `after` when given. */
+  private async jobPage(db: Kysely<JobclockDatabase>, after: string | undefined, wanted: number): Promise<StoredJobRow[]> {
+    const limited = Number.isFinite(wanted);
+    const values = [...(after === undefined ? [] : [after]), ...(limited ? [wanted] : [])];
+    const key = `job page${after === undefined ? '' : ' after'}${limited ? ' limit' : ''}`;
+    const { rows } = await this.compiled.run(db, key, (slot) => {
+      let query = db.selectFrom('jobs').select(JOB_COLUMNS).orderBy('id');
+      if (after !== undefined) query = query.where('id', '>', slot<string>(0));
+      if (limited) query = query.limit(slot<number>(values.length - 1));
+      return query;
+    }, values);
+    return rows;
   }
 
   async countJobs(): Promise<JobCounts> {

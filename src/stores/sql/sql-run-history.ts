@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { FINAL_RUN_STATUSES, type RunHistory, type RunRecord, type RunRetention, type RunStatus } from '../run-history.js';
+import { CompiledStatements } from './compiled-statements.js';
 import type { DialectStatements } from './dialect-statements.js';
 import type { JobclockDatabase, RunsTable } from './schema.js';
 
@@ -21,6 +22,7 @@ export class SqlRunHistory implements RunHistory {
   constructor(
     private readonly db: () => Promise<Kysely<JobclockDatabase>>,
     private readonly statements: DialectStatements,
+    private readonly compiled: CompiledStatements = new CompiledStatements(),
   ) {}
 
   async recordRuns(runs: readonly RunRecord[]): Promise<void> {
@@ -63,20 +65,19 @@ export class SqlRunHistory implements RunHistory {
   async lastRuns(jobIds: readonly string[]): Promise<Map<string, RunRecord>> {
     if (jobIds.length === 0) return new Map();
     const db = await this.db();
-    const rows = await db
+    const { rows } = await this.compiled.run(db, 'last runs', (slot) => db
       .selectFrom('runs')
       .innerJoin(
         (eb) =>
           eb
             .selectFrom('runs')
             .select((inner) => ['job_id', inner.fn.max('scheduled_run_time').as('latest')])
-            .where('job_id', 'in', this.statements.idList(jobIds))
+            .where('job_id', 'in', this.statements.idListFrom(slot(0)))
             .groupBy('job_id')
             .as('latest_runs'),
         (join) => join.onRef('latest_runs.job_id', '=', 'runs.job_id').onRef('latest_runs.latest', '=', 'runs.scheduled_run_time'),
       )
-      .select(RUN_COLUMNS.map((column) => `runs.${column}` as const))
-      .execute();
+      .select(RUN_COLUMNS.map((column) => `runs.${column}` as const)), [this.statements.idListValue(jobIds)]);
     return new Map(rows.map((row) => [row.job_id, runOfRow(row)]));
   }
 

@@ -4,7 +4,7 @@
  * generated part of BENCHMARKS.md (machine, date, command, results, targets).
  *
  *   npm run bench                      everything (about 10 minutes)
- *   npm run bench -- --only=burst,rest groups: burst, steady, add, rest, scale
+ *   npm run bench -- --only=burst,rest groups: burst, cluster, steady, add, rest, scale
  *   npm run bench -- --quick           small counts and short runs, to check the bench itself
  *                                      (BENCHMARKS.md is left alone unless --write is given)
  *
@@ -24,8 +24,8 @@ import { parseResults, type BenchResult } from './lib/result.js';
 import { REPO_ROOT } from './lib/server-process.js';
 import { evaluateTargets } from './targets.js';
 
-type Group = 'burst' | 'steady' | 'add' | 'rest' | 'scale';
-const GROUPS: readonly Group[] = ['burst', 'steady', 'add', 'rest', 'scale'];
+type Group = 'burst' | 'cluster' | 'steady' | 'add' | 'rest' | 'scale';
+const GROUPS: readonly Group[] = ['burst', 'cluster', 'steady', 'add', 'rest', 'scale'];
 
 interface Step {
   readonly group: Group;
@@ -104,6 +104,13 @@ async function plan(): Promise<Step[]> {
     steps.push(node('burst', 'burst postgres: jobclock', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres }));
     steps.push(node('burst', 'burst postgres: jobclock, cluster off', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres, cluster: false }));
     if (graphile) steps.push(node('burst', 'burst postgres: graphile-worker', 'peers/graphile-worker.js', { n: n.graphile }));
+  }
+  // cluster: 1, 2 and 3 node processes on one PostgreSQL schema (its nodes are TypeScript fixtures, run through tsx)
+  if (postgres) {
+    steps.push({
+      group: 'cluster', label: 'cluster burst postgres: 1, 2, 3 nodes', command: process.execPath,
+      args: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'cluster-rate.ts')], timeoutMs: 600_000,
+    });
   }
   // steady: the one-job runs share a 30 s window, each at its own phase of the second
   steps.push(node('steady', 'steady 1: jobclock memory', 'jobclock/steady.js', { store: 'memory', jobs: 1, durationMs: n.steadyMs, phaseMs: 200 }, 120_000, 'steady-1'));

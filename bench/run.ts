@@ -212,6 +212,7 @@ function tables(results: readonly BenchResult[]): Table[] {
   const scale = pick('scale');
   return [
     resultTable('burst: N no-op jobs due at one instant (rate = N / (last start − due time); lateness = start − due time)', pick('burst'), 'rate', ['rss MB']),
+    resultTable('cluster: 5,000 no-op jobs due at one instant on one PostgreSQL schema, 1, 2 and 3 node processes (bench/cluster-rate.ts; rate = N / last start − due time)', pick('cluster'), null, ['× 1 node', 'steady p99 ms']),
     resultTable('steady: lateness of every run (1 job each second; 1,000 staggered interval jobs)', pick('steady'), 'p99'),
     resultTable('add: jobs added per second (API: one awaited call at a time, or addJobs in batches of 10,000; REST: POST /jobs, 10 connections)', [
       ...pick('add'),

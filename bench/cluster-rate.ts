@@ -6,7 +6,9 @@
  * - steady: BENCH_STEADY interval jobs (default 300) firing every second, spread over the second,
  *   for BENCH_SECONDS (default 10); lateness = started_at − scheduled time, from the runs table.
  *
- * Run: node --import tsx bench/cluster-rate.ts
+ * Run: node --import tsx bench/cluster-rate.ts (or `npm run bench -- --only=cluster`, which runs it
+ * and reads the `RESULT` lines it prints: one `cluster burst postgres` row per node count, the
+ * 3-node row carrying `× 1 node`).
  * Env: JOBCLOCK_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -14,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { report } from './lib/result.js';
 import type { JobDefinition } from '../src/jobs/job-definition.js';
 import { Scheduler } from '../src/scheduler/scheduler.js';
 import { silentLogger } from '../src/scheduler/logger.js';
@@ -30,9 +33,19 @@ await admin.connect();
 
 console.log(`cluster fire rate, no-op jobs (${BURST} burst jobs; ${STEADY} jobs/s steady for ${SECONDS} s)`);
 console.log('nodes | burst rate (runs/s) | steady: runs ok | lateness p50 | p99 | max');
+const burstRates = new Map<number, number>();
 for (const size of [1, 2, 3]) {
   const burst = await measure(size, 'burst');
   const steady = await measure(size, 'steady');
+  burstRates.set(size, burst.rate);
+  const single = burstRates.get(1) ?? NaN;
+  report({
+    scenario: `cluster burst postgres, ${size} node${size === 1 ? '' : 's'}`,
+    subject: 'jobclock',
+    count: BURST,
+    rate: burst.rate,
+    figures: { '× 1 node': burst.rate / single, 'steady p99 ms': steady.p99 },
+  });
   console.log(
     `${size}     | ${burst.rate.toFixed(0).padStart(19)} | ${String(steady.ok).padStart(15)} | ${`${steady.p50} ms`.padStart(12)} | ${steady.p99} ms | ${steady.max} ms`,
   );

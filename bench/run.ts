@@ -4,7 +4,7 @@
  * generated part of BENCHMARKS.md (machine, date, command, results, targets).
  *
  *   npm run bench                      everything (about 10 minutes)
- *   npm run bench -- --only=burst,rest groups: burst, steady, add, rest, scale
+ *   npm run bench -- --only=burst,rest groups: burst, cluster, steady, add, rest, scale
  *   npm run bench -- --quick           small counts and short runs, to check the bench itself
  *                                      (BENCHMARKS.md is left alone unless --write is given)
  *
@@ -24,8 +24,8 @@ import { parseResults, type BenchResult } from './lib/result.js';
 import { REPO_ROOT } from './lib/server-process.js';
 import { evaluateTargets } from './targets.js';
 
-type Group = 'burst' | 'steady' | 'add' | 'rest' | 'scale';
-const GROUPS: readonly Group[] = ['burst', 'steady', 'add', 'rest', 'scale'];
+type Group = 'burst' | 'cluster' | 'steady' | 'add' | 'rest' | 'scale';
+const GROUPS: readonly Group[] = ['burst', 'cluster', 'steady', 'add', 'rest', 'scale'];
 
 interface Step {
   readonly group: Group;
@@ -106,6 +106,13 @@ async function plan(): Promise<Step[]> {
     steps.push(node('burst', 'burst postgres: jobclock', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres }));
     steps.push(node('burst', 'burst postgres: jobclock, cluster off', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres, cluster: false }));
     if (graphile) steps.push(node('burst', 'burst postgres: graphile-worker', 'peers/graphile-worker.js', { n: n.graphile }));
+  }
+  // cluster: 1, 2 and 3 node processes on one PostgreSQL schema (its nodes are TypeScript fixtures, run through tsx)
+  if (postgres) {
+    steps.push({
+      group: 'cluster', label: 'cluster burst postgres: 1, 2, 3 nodes', command: process.execPath,
+      args: ['--import', 'tsx', path.join(REPO_ROOT, 'bench', 'cluster-rate.ts')], timeoutMs: 600_000,
+    });
   }
   // steady: the one-job runs share a 30 s window, each at its own phase of the second
   steps.push(node('steady', 'steady 1: jobclock memory', 'jobclock/steady.js', { store: 'memory', jobs: 1, durationMs: n.steadyMs, phaseMs: 200 }, 120_000, 'steady-1'));
@@ -207,6 +214,7 @@ function tables(results: readonly BenchResult[]): Table[] {
   const scale = pick('scale');
   return [
     resultTable('burst: N no-op jobs due at one instant (rate = N / (last start − due time); lateness = start − due time)', pick('burst'), 'rate', ['rss MB', 'peak rss MB']),
+    resultTable('cluster: 5,000 no-op jobs due at one instant on one PostgreSQL schema, 1, 2 and 3 node processes (bench/cluster-rate.ts; rate = N / last start − due time)', pick('cluster'), null, ['× 1 node', 'steady p99 ms']),
     resultTable('steady: lateness of every run (1 job each second; 1,000 staggered interval jobs)', pick('steady'), 'p99'),
     resultTable('add: jobs added per second (API: one awaited call at a time, or addJobs in batches of 10,000; REST: POST /jobs, 10 connections)', [
       ...pick('add'),

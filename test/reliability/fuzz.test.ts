@@ -55,7 +55,7 @@ describe('reliability: fuzz (malformed and hostile requests)', function () {
       const req = hostileRequest(random);
       const what = `request ${i}: ${req.method} ${req.path.slice(0, 200)} ${describeBody(req.body)}`;
       const response = await (req.rawHead ? rawExchange(server.url, req.rawHead) : request(server.url, req)).catch((error: Error) => {
-        throw new Error(`${what}: no answer (${error.message})`);
+        throw new Error(`${what}: no answer (${error.message}); server exit code ${String(server.child.exitCode)}, its output ends: ${server.output().slice(-500)}`);
       });
       statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
       // A request malformed at the HTTP level may be answered by Node's parser closing the connection.

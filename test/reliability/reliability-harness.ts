@@ -48,6 +48,16 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 export function request(baseUrl: string, req: RawRequest, timeoutMs = 30_000): Promise<RawResponse> {
   // A large body may be refused unread, and then the connection cannot be reused: a raw one of its own.
   if (req.fresh || (req.body !== undefined && Buffer.byteLength(req.body) > 60_000)) return rawRequest(baseUrl, req, timeoutMs);
+  return agentRequest(baseUrl, req, timeoutMs, agent).catch((error: NodeJS.ErrnoException & { reusedSocket?: boolean }) => {
+    // An idle keep-alive connection the server closed (its keepAliveTimeout) just as this request
+    // went out on it: the request never reached the server. Node's documented remedy is to send it
+    // again on a new connection; a reset on a new connection is still an error.
+    if (error.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) return agentRequest(baseUrl, req, timeoutMs, false);
+    throw error;
+  });
+}
+
+function agentRequest(baseUrl: string, req: RawRequest, timeoutMs: number, via: http.Agent | false): Promise<RawResponse> {
   const url = new URL(baseUrl);
   return new Promise((resolve, reject) => {
     const outgoing = http.request(
@@ -58,7 +68,7 @@ export function request(baseUrl: string, req: RawRequest, timeoutMs = 30_000): P
         path: req.path,
         // Node's client sends a DELETE's or OPTIONS's body without framing unless told its length.
         headers: req.body === undefined ? req.headers : { 'content-length': String(Buffer.byteLength(req.body)), ...req.headers },
-        agent,
+        agent: via,
         timeout: timeoutMs,
       },
       (res) => {
@@ -69,7 +79,7 @@ export function request(baseUrl: string, req: RawRequest, timeoutMs = 30_000): P
       },
     );
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    outgoing.on('error', reject);
+    outgoing.on('error', (error) => reject(Object.assign(error, { reusedSocket: outgoing.reusedSocket })));
     outgoing.end(req.body);
   });
 }

@@ -146,6 +146,8 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         setImmediate: 'readonly',
         Buffer: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
       },
     },
   },

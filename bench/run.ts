@@ -220,7 +220,7 @@ function tables(results: readonly BenchResult[]): Table[] {
       ...pick('add'),
       ...pick('REST POST').map((result) => ({ ...result, scenario: 'add REST POST /jobs sqlite', lateness: undefined })),
     ], null),
-    resultTable('REST: autocannon, 10 connections, against `node dist/src/server/main.js` on an SQLite file store (latency columns are request latency)', pick('REST'), null, ['failures', '% of Koa floor']),
+    resultTable('REST: autocannon, 10 connections, against `node dist/src/server/main.bundle.js` on an SQLite file store (latency columns are request latency)', pick('REST'), null, ['failures', '% of Koa floor']),
     {
       title: 'scale: 1,000,000 jobs in one store',
       header: ['store', 'jobs', 'bulk add s', 'bulk add /s', 'start() → first fire ms', 'process start → first fire ms', 'idle RSS MB', 'idle heap MB'],

@@ -7,9 +7,15 @@
 //   node scripts/build.mjs --check    exit 0 when the working build is up to date, 1 when it is stale
 //   node scripts/build.mjs --package  an empty dist/, then only the library (tsconfig.build.json):
 //                                     what `npm pack` ships (run by `prepack`)
-//   node scripts/build.mjs --then dist/src/server/main.js
+//   node scripts/build.mjs --then dist/src/server/main.bundle.js
 //                                     as without options, then runs that built entry in this same
 //                                     process (`npm start`: one Node start-up instead of two)
+//
+// The working build also bundles the server entry (dist/src/server/main.js and everything it
+// imports, jobclock's modules and the pure-JS dependencies) with esbuild into one file,
+// dist/src/server/main.bundle.js, which `npm start` runs: Node 20 spends most of a start loading
+// some 600 small ES modules one by one, and one file halves the time to the first answer
+// (BENCHMARKS.md has no row for it; `node scripts/start-time.mjs` measures it).
 //
 // Every mode that builds also type-checks the dashboard (src/ui/, browser code) and bundles it with
 // esbuild into dist/src/ui/app.js and app.css, which the router serves at `{prefix}/ui`.
@@ -49,6 +55,7 @@ if (mode === '--package') {
   if (mode === '--force' || isStale(inputs)) {
     compile('tsconfig.json');
     await bundleDashboard();
+    await bundleServer();
     writeFileSync(STAMP, inputs.join('\n'));
   }
   if (option === '--then') {
@@ -75,6 +82,31 @@ async function bundleDashboard() {
   const common = { bundle: true, minify: true, logLevel: 'warning', absWorkingDir: ROOT, legalComments: 'none' };
   await build({ ...common, entryPoints: ['src/ui/main.ts'], outfile: 'dist/src/ui/app.js', format: 'esm', target: 'es2022' });
   await build({ ...common, entryPoints: ['src/ui/style.css'], outfile: 'dist/src/ui/app.css' });
+}
+
+/**
+ * The server entry in one ES module next to main.js, so its relative paths (example tasks, the
+ * dashboard's files) hold. Left outside, loaded from node_modules at run time: native addons
+ * (better-sqlite3, pg-native), piscina (it starts workers from its own files), the optional
+ * pino-pretty, and anything loaded by a computed specifier (drivers, task modules), which esbuild
+ * leaves as it is. CommonJS dependencies inside an ES module need `require`: the banner makes one.
+ */
+async function bundleServer() {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['dist/src/server/main.js'],
+    outfile: 'dist/src/server/main.bundle.js',
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'linked',
+    logLevel: 'warning',
+    legalComments: 'none',
+    external: ['better-sqlite3', 'pg-native', 'piscina', 'pino-pretty'],
+    banner: { js: "import { createRequire as __jobclockCreateRequire } from 'node:module'; const require = __jobclockCreateRequire(import.meta.url);" },
+  });
 }
 
 /** Every file the working build compiles from, relative to the root, sorted. */

@@ -2,7 +2,6 @@
 // example jobs, the dashboard in headless Chromium (playwright-core, /usr/bin/chromium).
 //
 //   node scripts/build.mjs && node scripts/dashboard-screenshot.mjs
-/* global fetch */
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 

@@ -1,6 +1,6 @@
 /**
  * REST: requests per second and latency of GET one job, GET a page of 100 jobs and POST a new job,
- * measured with autocannon (10 connections) against the real server (`node dist/src/server/main.js`,
+ * measured with autocannon (10 connections) against the real server (`node dist/src/server/main.bundle.js`,
  * what `npm start` runs) on an SQLite file store holding `jobs` jobs. The REST floor, a bare Koa app
  * answering a constant JSON (bench/peers/koa-floor.ts, in its own process), is measured with the same
  * settings, half of its time before jobclock's runs and half after, and each jobclock figure is also

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../' : '../../', import.meta.url));
 
 /**
- * A jobclock server in a child process: `node dist/src/server/main.js`, what `npm start` runs (so
- * it needs a build), or the TypeScript entry through tsx with `source: true`.
+ * A jobclock server in a child process: `node dist/src/server/main.bundle.js`, what `npm start`
+ * runs (so it needs a build), or the TypeScript entry through tsx with `source: true`.
  */
 export interface ServerProcess {
   readonly child: ChildProcess;
@@ -48,7 +48,7 @@ export interface ServerProcessOptions {
  */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(SCHEDULER_|HOST$|PORT$)/.test(key)));
-  const entry = options.entry ? [options.entry] : options.source ? ['--import', 'tsx', 'src/server/main.ts'] : ['dist/src/server/main.js'];
+  const entry = options.entry ? [options.entry] : options.source ? ['--import', 'tsx', 'src/server/main.ts'] : ['dist/src/server/main.bundle.js'];
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', ...options.env },

@@ -62,8 +62,11 @@ export class WorkerExecutor extends PooledExecutor {
   };
 }
 
-/** The compiled worker next to this file; under a TypeScript loader (tests) the .ts source. */
+/**
+ * The compiled worker next to this file; under a TypeScript loader (tests) the .ts source. Named
+ * from `src/`'s level, so it also resolves from the bundled server (dist/src/server/main.bundle.js).
+ */
 function workerEntryFile(): string {
-  const compiled = fileURLToPath(new URL('./worker-entry.js', import.meta.url));
-  return existsSync(compiled) ? compiled : fileURLToPath(new URL('./worker-entry.ts', import.meta.url));
+  const compiled = fileURLToPath(new URL('../executors/worker-entry.js', import.meta.url));
+  return existsSync(compiled) ? compiled : fileURLToPath(new URL('../executors/worker-entry.ts', import.meta.url));
 }

@@ -8,7 +8,7 @@ import { startServerProcess, type ServerProcess } from '../helpers/server-proces
 import { assignments, EXPORT_LINE, JOBCLOCK_LINE, REPO_ROOT, readmeBlocks, shellCommands, splitTrailingComment } from './readme-blocks.js';
 
 // Every curl example in README.md's ```sh blocks runs, in README order, with the real `curl`,
-// against the real server started as `npm start` starts it (`node dist/src/server/main.js`, after
+// against the real server started as `npm start` starts it (`node dist/src/server/main.bundle.js`, after
 // the build this test runs). Only `localhost:5000` is rewritten, to the test server's address.
 //
 // Rules for the other lines of those blocks, so that a new kind of line fails here until it has one:
@@ -24,7 +24,7 @@ import { assignments, EXPORT_LINE, JOBCLOCK_LINE, REPO_ROOT, readmeBlocks, shell
 // The status is read through a .curlrc in CURL_HOME (`write-out`), so commands run unchanged.
 
 const run = promisify(execFile);
-const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'server', 'main.js');
+const MAIN = path.join(REPO_ROOT, 'dist', 'src', 'server', 'main.bundle.js');
 const README_ADDRESS = /localhost:5000/g;
 
 type Line =

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { PG_URL } from '../../bench/lib/places.js';
 import { startServerProcess, type ServerProcess } from '../../bench/lib/server-process.js';
 
-// The reliability suite drives the real server, `node dist/src/server/main.js` (what `npm start`
+// The reliability suite drives the real server, `node dist/src/server/main.bundle.js` (what `npm start`
 // runs), in a child process: `npm run test:reliability` builds first.
 
 export { PG_URL };

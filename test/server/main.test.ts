@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-// `npm start` runs `node dist/src/server/main.js` after a build; here the same entry runs from
+// `npm start` runs the bundle of `dist/src/server/main.js` after a build; here the same entry runs from
 // source through tsx, so the test does not depend on a build.
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

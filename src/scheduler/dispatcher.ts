@@ -11,6 +11,11 @@ import type { Logger } from './logger.js';
 import type { RunLog } from './run-log.js';
 import type { StoreRegistry } from './store-registry.js';
 
+/** A submission's run-history writes in flight (one promise per batch they went out in). */
+interface RecordsWritten {
+  readonly writes: Set<Promise<void>>;
+}
+
 /** How one task call ended. */
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -162,15 +167,23 @@ export class Dispatcher {
     // One settled handler, no promise unless followed: a burst of thousands of runs feels each one.
     // One run outside a cluster (a burst's every job) has nothing to await but the task: no async frame.
     const single = runTimes.length === 1 && !store.cluster ? runTimes[0] : undefined;
+    // In a cluster every node (this one's next claim too) counts a job's instances from the runs
+    // table, so an instance ends once its last outcome is written there, not when the task returns:
+    // else the job's next claim (a backlog's next batch) would count it and be refused. The
+    // executor's slot is free meanwhile.
+    const written: RecordsWritten = { writes: new Set() };
     const submission: Submission = single
       ? (invoke) => this.runOnce(invoke, jobstore, store, job, task, single)
-      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes);
-    const settled = (failed: boolean, error?: unknown) => {
+      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes, store.cluster ? written : null);
+    // Resolves once the instance has ended (no promise when that is at once: outside a cluster).
+    const settled = (failed: boolean, error?: unknown): Promise<void> | undefined => {
       if (failed) logger.error(`Job "${job.id}" could not be submitted`, error);
+      if (written.writes.size > 0) return Promise.all(written.writes).then(() => this.submissionSettled(job.id));
       this.submissionSettled(job.id);
+      return undefined;
     };
     if (!follow && executor.submitThen) {
-      executor.submitThen(submission, settled);
+      executor.submitThen(submission, (failed, error) => void settled(failed, error));
       return 'submitted';
     }
     return executor.submit(submission).then(
@@ -283,6 +296,7 @@ export class Dispatcher {
     job: Job,
     task: ResolvedTask,
     runTimes: readonly Date[],
+    written: RecordsWritten | null,
   ): Promise<void> {
     const { clock, runLog } = this.parts;
     // Consecutive runs found too late are reported as one span, not one line each.
@@ -310,7 +324,8 @@ export class Dispatcher {
         startedAt = clock.now();
       }
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
-      void runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
+      const recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
+      written?.writes.add(recorded);
     }
     reportMissed();
   }

@@ -229,6 +229,38 @@ for (const [kind, makeStore] of [
       await scheduler.close();
     });
 
+    if (kind === 'PostgreSQL') {
+      it('in a cluster, claims the next batch only once the last one is written as ended (a slow history write refuses nothing)', async () => {
+        // The cluster counts a job's instances from the runs table. Hold the history writes back:
+        // until the first batch is written as ended, the job is not handed out again.
+        const sqlStore = store as SqlJobStore;
+        const history = sqlStore.runHistory;
+        const write = history.recordRuns.bind(history);
+        let openGate: () => void = () => {};
+        const gate = new Promise<void>((resolve) => (openGate = resolve));
+        Object.assign(history, { recordRuns: async (runs: Parameters<typeof write>[0]) => (await gate, write(runs)) });
+        const clock = new ManualClock(NOW);
+        const { scheduler, events, stats } = stormScheduler(clock, sqlStore);
+        scheduler.registerTasks('probe', { ping() {} });
+        await scheduler.start();
+        await scheduler.addJob(STORM_JOB);
+        const executedStorm = () => events.filter((event) => event.kind === 'job_executed' && event.jobId === 'storm').length;
+        await waitUntil(() => executedStorm() === MAX_RUN_TIMES_PER_BATCH, 'the first batch ran');
+        // A pass over the store (the new job wakes the loop): the storm job is still due, and its
+        // batch is done, but its outcomes are not written yet.
+        await scheduler.addJob({ id: 'probe', func: 'probe:ping', trigger: 'date', run_date: NOW.toISOString() });
+        await waitUntil(() => events.some((event) => event.kind === 'job_executed' && event.jobId === 'probe'), 'the probe ran');
+        expect(events.filter((event) => event.kind === 'job_max_instances')).to.deep.equal([]);
+        expect(executedStorm()).to.equal(MAX_RUN_TIMES_PER_BATCH);
+        openGate();
+        await waitUntil(() => stats().stormRuns > 2 * MAX_RUN_TIMES_PER_BATCH, 'the next batches ran');
+        expect(events.filter((event) => event.kind === 'job_max_instances')).to.deep.equal([]);
+        const statuses = new Set((await scheduler.getRuns('storm', { limit: 50 })).map((run) => run.status));
+        expect([...statuses]).to.not.include('skipped_max_instances');
+        await scheduler.close();
+      });
+    }
+
     if (kind === 'SQLite') {
       it('resumes after a restart where the last process stopped', async () => {
         const clock = new ManualClock(NOW);

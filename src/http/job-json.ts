@@ -1,6 +1,7 @@
 import { formatInZone } from '../triggers/timezone.js';
 import type { RunRecord } from '../stores/run-history.js';
 import type { Job } from '../jobs/job.js';
+import type { Trigger, TriggerJSON } from '../triggers/trigger.js';
 
 
 /**
@@ -55,7 +56,7 @@ export function jobToJSON(job: Job, lastRun?: RunRecord | null): JobJSON {
     func: job.func,
     args: job.args,
     kwargs: job.kwargs,
-    ...job.trigger.toJSON(),
+    ...triggerJSON(job.trigger),
     misfire_grace_time: job.misfireGraceTime,
     max_instances: job.maxInstances,
     coalesce: job.coalesce,
@@ -64,6 +65,18 @@ export function jobToJSON(job: Job, lastRun?: RunRecord | null): JobJSON {
   };
   if (lastRun === undefined) return json;
   return { ...json, last_run: lastRun === null ? null : lastRunJSON(lastRun, job.trigger.timezone) };
+}
+
+/** Each trigger's JSON, made once: triggers are immutable, and stores share them between reads. */
+const triggerJSONs = new WeakMap<Trigger, Readonly<TriggerJSON>>();
+
+function triggerJSON(trigger: Trigger): Readonly<TriggerJSON> {
+  let json = triggerJSONs.get(trigger);
+  if (!json) {
+    json = Object.freeze(trigger.toJSON());
+    triggerJSONs.set(trigger, json);
+  }
+  return json;
 }
 
 function lastRunJSON(run: RunRecord, zone: string): LastRunJSON {

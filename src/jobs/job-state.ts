@@ -1,5 +1,6 @@
 import { JobDeserializationError } from '../errors.js';
 import { createTrigger } from '../triggers/trigger-registry.js';
+import type { Trigger } from '../triggers/trigger.js';
 import type { Job, JobState } from './job.js';
 
 /**
@@ -31,6 +32,8 @@ export function stateOf(job: Job): JobState {
  * and keep them, they never delete them.
  */
 export function jobFromState(id: string, nextRunTime: Date | null, state: unknown): Job {
+  // The stored text, as read: the key of the job's trigger among those already rebuilt.
+  const text = typeof state === 'string' ? state : null;
   if (typeof state === 'string') {
     try {
       state = JSON.parse(state);
@@ -56,12 +59,9 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
   ) {
     throw new JobDeserializationError(id, 'a field is missing or has the wrong type');
   }
-  const { trigger: kind, ...options } = trigger;
   let builtTrigger;
   try {
-    // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
-    // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
-    builtTrigger = createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
+    builtTrigger = storedTrigger(trigger, nextRunTime, text);
   } catch (error) {
     throw new JobDeserializationError(id, `bad trigger: ${(error as Error).message}`);
   }
@@ -78,6 +78,32 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
     maxInstances: state.max_instances,
     nextRunTime,
   };
+}
+
+/**
+ * Triggers rebuilt from stored state, by the stored text of their job (or of the trigger, for a
+ * state given as an object). Rebuilding one (parsing its dates, validating every field) costs more
+ * than the rest of a row, and a job is read far more often than it changes; triggers are immutable,
+ * so each read of an unchanged job can share one. Bounded: the oldest entry goes first.
+ */
+const triggersByState = new Map<string, Trigger>();
+const MAX_SHARED_TRIGGERS = 10_000;
+
+function storedTrigger(state: Readonly<Record<string, unknown>>, nextRunTime: Date | null, jobText: string | null): Trigger {
+  const { trigger: kind, ...options } = state;
+  // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
+  // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
+  const build = () => createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
+  // One without a start date (not written by stateOf) would start at the context's instant: not shared.
+  if (kind !== 'date' && (options.start_date === undefined || options.start_date === null)) return build();
+  const key = jobText ?? JSON.stringify(state);
+  let built = triggersByState.get(key);
+  if (!built) {
+    built = build();
+    triggersByState.set(key, built);
+    if (triggersByState.size > MAX_SHARED_TRIGGERS) triggersByState.delete(triggersByState.keys().next().value as string);
+  }
+  return built;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

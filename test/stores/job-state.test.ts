@@ -1,0 +1,59 @@
+import { expect } from 'chai';
+import { jobFromState, stateOf } from '../../src/jobs/job-state.js';
+import type { Job } from '../../src/jobs/job.js';
+import { IntervalTrigger } from '../../src/triggers/interval-trigger.js';
+
+// Stores keep `stateOf(job)` as JSON and read it back with `jobFromState`. Reads of an unchanged
+// row share the rebuilt trigger (triggers are immutable); nothing else of a job is shared.
+
+const job: Job = {
+  id: 'nightly',
+  name: 'nightly',
+  func: 'reports:nightly',
+  trigger: new IntervalTrigger({ hours: 6, start_date: '2030-01-01T00:00:00Z', timezone: 'Europe/Paris' }),
+  args: [1, { deep: true }],
+  kwargs: { to: ['ops'] },
+  executor: 'default',
+  misfireGraceTime: 30,
+  coalesce: true,
+  maxInstances: 2,
+  nextRunTime: new Date('2030-01-01T06:00:00Z'),
+};
+
+describe('job state (what stores write and read back)', () => {
+  it('reads back the job it was written from', () => {
+    const read = jobFromState(job.id, job.nextRunTime, JSON.stringify(stateOf(job)));
+    expect(read).to.deep.include({ ...job, trigger: read.trigger });
+    expect(read.trigger.toJSON()).to.deep.equal(job.trigger.toJSON());
+    expect(read.trigger.getNextFireTime(null, new Date('2030-01-01T01:00:00Z'))).to.deep.equal(new Date('2030-01-01T06:00:00Z'));
+  });
+
+  it('shares the trigger between reads of the same stored text, never the arguments', () => {
+    const text = JSON.stringify(stateOf(job));
+    const first = jobFromState(job.id, job.nextRunTime, text);
+    const second = jobFromState(job.id, new Date('2030-01-01T12:00:00Z'), text);
+    expect(second.trigger).to.equal(first.trigger);
+    expect(second.nextRunTime).to.deep.equal(new Date('2030-01-01T12:00:00Z'));
+    expect(second.args).to.deep.equal(first.args);
+    expect(second.args).to.not.equal(first.args);
+    expect(second.kwargs).to.deep.equal(first.kwargs);
+    expect(second.kwargs).to.not.equal(first.kwargs);
+  });
+
+  it('rebuilds the trigger when the stored text changed', () => {
+    const changed = { ...job, trigger: new IntervalTrigger({ hours: 7, start_date: '2030-01-01T00:00:00Z', timezone: 'Europe/Paris' }) };
+    const before = jobFromState(job.id, job.nextRunTime, JSON.stringify(stateOf(job)));
+    const after = jobFromState(job.id, job.nextRunTime, JSON.stringify(stateOf(changed)));
+    expect(after.trigger).to.not.equal(before.trigger);
+    expect(after.trigger.toJSON()).to.include({ hours: 7 });
+  });
+
+  it('does not share a trigger stored without a start date: it would start at the instant it is read with', () => {
+    const { start_date: _start, ...trigger } = job.trigger.toJSON();
+    const text = JSON.stringify({ ...stateOf(job), trigger });
+    const first = jobFromState(job.id, new Date('2030-01-01T06:00:00Z'), text);
+    const second = jobFromState(job.id, new Date('2031-01-01T06:00:00Z'), text);
+    expect(second.trigger).to.not.equal(first.trigger);
+    expect((second.trigger as IntervalTrigger).startDate).to.not.deep.equal((first.trigger as IntervalTrigger).startDate);
+  });
+});

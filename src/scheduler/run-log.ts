@@ -3,7 +3,7 @@ import { JobStoreUnavailableError } from '../errors.js';
 import { runKey, type RunTransition } from '../stores/cluster-coordination.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RunRecord, RunStatus } from '../stores/run-history.js';
-import { Batcher, SharedBatcher } from './batcher.js';
+import { Batcher, SharedBatcher } from '../util/batcher.js';
 import type { Logger } from './logger.js';
 
 /** How often, and how long, a failed history write is retried (the database may be coming back). */

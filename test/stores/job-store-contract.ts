@@ -108,6 +108,21 @@ export function jobStoreContract(harness: StoreHarness): void {
         expectSameJob(await store.lookupJob('a'), intervalJob('a', at(1)));
       });
 
+      it('answers each of many adds made at once for its own job: duplicates refused, the rest stored', async function () {
+        const store = await openStore();
+        await store.addJob(intervalJob('taken', at(1)));
+        // On SQLite the adds of one turn share a transaction: one refused row must not refuse the others.
+        const names = Array.from({ length: 40 }, (_, i) => (i % 10 === 3 ? 'taken' : i % 10 === 7 ? 'twice' : `n${String(i).padStart(2, '0')}`));
+        const answers = await Promise.all(names.map((id, i) => store.addJob(intervalJob(id, at(i + 2))).then(() => id, (error: unknown) => error)));
+        const refused = answers.filter((answer) => answer instanceof ConflictingIdError);
+        // 'taken' four times, 'twice' four times of which the first is stored.
+        expect(refused.map((error) => error.jobId).sort()).to.deep.equal([...Array(4).fill('taken'), ...Array(3).fill('twice')]);
+        expect(answers.filter((answer) => typeof answer === 'string')).to.have.length(33);
+        expect(ids(await store.getJobs())).to.deep.equal([...new Set(names)].sort());
+        expectSameJob(await store.lookupJob('taken'), intervalJob('taken', at(1)));
+        expectSameJob(await store.lookupJob('n00'), intervalJob('n00', at(2)));
+      });
+
       it('replaces an existing job when asked to', async function () {
         const store = await openStore();
         await store.addJob(intervalJob('a', at(1)));

@@ -4,7 +4,8 @@ import type { Job } from '../../jobs/job.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
 import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore, StoreContext } from '../job-store.js';
 import type { RunHistory } from '../run-history.js';
-import { JOB_COLUMNS, jobOfRow, rowOfJob, type StoredJobRow } from './job-rows.js';
+import { Batcher } from '../../util/batcher.js';
+import { JOB_COLUMNS, jobOfRow, rowOfJob, type JobRowValues, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
 import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
@@ -70,6 +71,11 @@ export class SqlJobStore implements JobStore {
   /** The statements every REST request and add issues, compiled once (see compiled-statements.ts). */
   private readonly compiled = new CompiledStatements();
   readonly runHistory: RunHistory;
+  /**
+   * SQLite: the new rows of the adds made in one turn go in one transaction, a group commit (one
+   * WAL commit instead of one each); each add still answers for its own row, after the commit.
+   */
+  private readonly newRows = new Batcher<JobRowValues, Error | null>((rows) => this.insertEach(rows));
 
   constructor(
     target: SqlTarget,
@@ -156,14 +162,24 @@ export class SqlJobStore implements JobStore {
   async addJob(job: Job, options: { readonly replaceExisting?: boolean } = {}): Promise<void> {
     const { db, clock } = await this.connection();
     const row = rowOfJob(job, clock.now().getTime());
+    if (!options.replaceExisting && this.statements.dialect === 'sqlite') {
+      // (No other node to notify on SQLite.)
+      let refused: Error | null;
+      try {
+        refused = await this.newRows.add(row);
+      } catch (error) {
+        throw this.storableOr(error, job.id);
+      }
+      if (refused) throw refused;
+      return;
+    }
     try {
       await this.statements.atomicWrite(db, async (trx) => {
         if (options.replaceExisting) {
           const { id: _id, ...changes } = row;
           await trx.insertInto('jobs').values(row).onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
         } else {
-          const values = [row.id, row.next_run_time, row.state, row.updated_at];
-          await this.compiled.run(trx, 'insert job', (slot) => trx.insertInto('jobs').values({ id: slot(0), next_run_time: slot(1), state: slot(2), updated_at: slot(3) }), values);
+          await this.insertRow(trx, row);
         }
       });
     } catch (error) {
@@ -193,6 +209,32 @@ export class SqlJobStore implements JobStore {
     let earliest: Job | undefined;
     for (const job of jobs) if (job.nextRunTime && !(earliest?.nextRunTime && earliest.nextRunTime <= job.nextRunTime)) earliest = job;
     if (earliest) await this.notifyOtherNodes(earliest);
+  }
+
+  /**
+   * Inserts each row in one transaction: a duplicate id refuses that row alone (SQLite undoes only
+   * the failed statement); any other failure rolls all of them back and is every add's answer.
+   */
+  private async insertEach(rows: readonly JobRowValues[]): Promise<(Error | null)[]> {
+    const { db } = await this.connection();
+    return this.statements.writeTransaction(db, async (trx) => {
+      const answers: (Error | null)[] = [];
+      for (const row of rows) {
+        try {
+          await this.insertRow(trx, row);
+          answers.push(null);
+        } catch (error) {
+          if (!this.statements.isUniqueViolation(error)) throw error;
+          answers.push(new ConflictingIdError(row.id));
+        }
+      }
+      return answers;
+    });
+  }
+
+  private insertRow(trx: Kysely<JobclockDatabase>, row: JobRowValues) {
+    const values = [row.id, row.next_run_time, row.state, row.updated_at];
+    return this.compiled.run(trx, 'insert job', (slot) => trx.insertInto('jobs').values({ id: slot(0), next_run_time: slot(1), state: slot(2), updated_at: slot(3) }), values);
   }
 
   /** Which id of a refused batch conflicts: one repeated within it, or one already stored. */

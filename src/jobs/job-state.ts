@@ -94,8 +94,10 @@ function storedTrigger(state: Readonly<Record<string, unknown>>, nextRunTime: Da
   // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
   // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
   const build = () => createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
-  // One without a start date (not written by stateOf) would start at the context's instant: not shared.
-  if (kind !== 'date' && (options.start_date === undefined || options.start_date === null)) return build();
+  // A date trigger is one date to read: cheaper to build than to look up (a burst of one-off jobs
+  // would only fill the map). One without a start date (not written by stateOf) would start at the
+  // context's instant: not shared.
+  if (kind === 'date' || options.start_date === undefined || options.start_date === null) return build();
   const key = jobText ?? JSON.stringify(state);
   let built = triggersByState.get(key);
   if (!built) {

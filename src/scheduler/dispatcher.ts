@@ -11,11 +11,6 @@ import type { Logger } from './logger.js';
 import type { RunLog } from './run-log.js';
 import type { StoreRegistry } from './store-registry.js';
 
-/** A submission's run-history writes in flight (one promise per batch they went out in). */
-interface RecordsWritten {
-  readonly writes: Set<Promise<void>>;
-}
-
 /** How one task call ended. */
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
@@ -170,15 +165,15 @@ export class Dispatcher {
     // In a cluster every node (this one's next claim too) counts a job's instances from the runs
     // table, so an instance ends once its last outcome is written there, not when the task returns:
     // else the job's next claim (a backlog's next batch) would count it and be refused. The
-    // executor's slot is free meanwhile.
-    const written: RecordsWritten = { writes: new Set() };
+    // executor's slot is free meanwhile. (The submission's history writes: one promise per batch.)
+    const writes = store.cluster ? new Set<Promise<void>>() : null;
     const submission: Submission = single
       ? (invoke) => this.runOnce(invoke, jobstore, store, job, task, single)
-      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes, store.cluster ? written : null);
+      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes, writes);
     // Resolves once the instance has ended (no promise when that is at once: outside a cluster).
     const settled = (failed: boolean, error?: unknown): Promise<void> | undefined => {
       if (failed) logger.error(`Job "${job.id}" could not be submitted`, error);
-      if (written.writes.size > 0) return Promise.all(written.writes).then(() => this.submissionSettled(job.id));
+      if (writes && writes.size > 0) return Promise.all(writes).then(() => this.submissionSettled(job.id));
       this.submissionSettled(job.id);
       return undefined;
     };
@@ -296,7 +291,7 @@ export class Dispatcher {
     job: Job,
     task: ResolvedTask,
     runTimes: readonly Date[],
-    written: RecordsWritten | null,
+    writes: Set<Promise<void>> | null,
   ): Promise<void> {
     const { clock, runLog } = this.parts;
     // Consecutive runs found too late are reported as one span, not one line each.
@@ -325,7 +320,7 @@ export class Dispatcher {
       }
       const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
       const recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
-      written?.writes.add(recorded);
+      writes?.add(recorded);
     }
     reportMissed();
   }

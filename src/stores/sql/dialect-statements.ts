@@ -1,4 +1,4 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
 import type { JobRowValues } from './job-rows.js';
 import type { JobclockDatabase, StoreDialect } from './schema.js';
 import type { SqlTarget } from './sql-target.js';
@@ -44,10 +44,24 @@ export interface DialectStatements {
   idListValue(ids: readonly string[]): unknown;
   /** {@link idList} over a parameter's value, as {@link idListValue} makes it. */
   idListFrom(value: unknown): RawBuilder<string>;
+  /**
+   * Rows as the parameters of one statement whose text is the same for any number of rows (compiled
+   * once, see compiled-statements.ts): one JSON array (SQLite) or one array per column (PostgreSQL).
+   */
+  rowsValues(rows: readonly (readonly unknown[])[], columns: readonly SqlColumn[]): unknown[];
+  /** The rows of {@link rowsValues} as a table, from the statement's parameters (`slot(i)` takes value i). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the row type the columns stand for
+  rowsFrom<R>(db: Kysely<JobclockDatabase>, columns: readonly SqlColumn[], slot: <T>(index: number) => T): SelectQueryBuilder<JobclockDatabase, never, R>;
   /** The error is a duplicate primary key. */
   isUniqueViolation(error: unknown): boolean;
   /** The error says the JSON holds text the column type cannot store (PostgreSQL jsonb and `\u0000`). */
   isUnstorableJson(error: unknown): boolean;
+}
+
+/** A column of {@link DialectStatements.rowsFrom}: its name and PostgreSQL type. */
+export interface SqlColumn {
+  readonly name: string;
+  readonly type: 'text' | 'bigint';
 }
 
 export interface RescheduledRow {
@@ -117,6 +131,17 @@ const sqliteStatements: DialectStatements = {
       .where('jobs.id', '=', sql<string>`v.value ->> 0`)
       .execute();
   },
+  rowsValues(rows) {
+    return [JSON.stringify(rows)];
+  },
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- CompiledStatements' slot: a value of the type its place takes
+  rowsFrom<R>(db: Kysely<JobclockDatabase>, columns: readonly SqlColumn[], slot: <T>(index: number) => T) {
+    return db
+      .selectFrom(sql<{ value: string }>`json_each(${slot(0)})`.as('v'))
+      .select(columns.map((column, index) => sql`v.value ->> ${sql.lit(index)}`.as(column.name)))
+      // SQLite needs a WHERE before ON CONFLICT when the rows come from a SELECT.
+      .where(sql<boolean>`true`) as unknown as SelectQueryBuilder<JobclockDatabase, never, R>;
+  },
   idList(ids) {
     return sqliteStatements.idListFrom(sqliteStatements.idListValue(ids));
   },
@@ -184,6 +209,15 @@ const postgresStatements: DialectStatements = {
       .set((eb) => ({ next_run_time: eb.ref('v.next_run_time'), updated_at: updatedAt }))
       .whereRef('jobs.id', '=', 'v.id')
       .execute();
+  },
+  rowsValues(rows, columns) {
+    return columns.map((_, index) => rows.map((row) => row[index]));
+  },
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- CompiledStatements' slot: a value of the type its place takes
+  rowsFrom<R>(db: Kysely<JobclockDatabase>, columns: readonly SqlColumn[], slot: <T>(index: number) => T) {
+    const arrays = sql.join(columns.map((column, index) => sql`${slot(index)}::${sql.raw(column.type)}[]`));
+    const names = sql.raw(columns.map((column) => column.name).join(', '));
+    return db.selectFrom(sql`unnest(${arrays})`.as<'v'>(sql`v(${names})`)).selectAll() as unknown as SelectQueryBuilder<JobclockDatabase, never, R>;
   },
   idList(ids) {
     return postgresStatements.idListFrom(postgresStatements.idListValue(ids));

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { FINAL_RUN_STATUSES, type RunHistory, type RunRecord, type RunRetention, type RunStatus } from '../run-history.js';
 import { CompiledStatements } from './compiled-statements.js';
-import type { DialectStatements } from './dialect-statements.js';
+import type { DialectStatements, SqlColumn } from './dialect-statements.js';
 import type { JobclockDatabase, RunsTable } from './schema.js';
 
 /** Records per INSERT: 9 parameters each stays far below either database's parameter limit. */
@@ -10,6 +10,12 @@ const RECORD_BATCH = 500;
 const RUN_COLUMNS = ['job_id', 'scheduled_run_time', 'manual_run_id', 'node_id', 'status', 'started_at', 'finished_at', 'error_message', 'duration_ms'] as const;
 
 type RunRow = Pick<Selectable<RunsTable>, (typeof RUN_COLUMNS)[number]>;
+
+/** RUN_COLUMNS with their PostgreSQL types, for a statement that takes the rows as parameters. */
+const RUN_SQL_COLUMNS: readonly SqlColumn[] = RUN_COLUMNS.map((name) => ({
+  name,
+  type: name === 'scheduled_run_time' || name === 'started_at' || name === 'finished_at' || name === 'duration_ms' ? 'bigint' : 'text',
+}));
 
 /**
  * Run history in the `<prefix>runs` table, on SQLite and PostgreSQL alike.
@@ -30,15 +36,14 @@ export class SqlRunHistory implements RunHistory {
     const db = await this.db();
     for (let start = 0; start < runs.length; start += RECORD_BATCH) {
       const rows = runs.slice(start, start + RECORD_BATCH).map(rowOfRun);
-      // One statement text for any number of rows, built and compiled once: the rows travel as one
-      // JSON array (SQLite) or one array per column (PostgreSQL). Building a 500-row VALUES list
-      // every time cost more than running it.
-      const values = this.statements.dialect === 'sqlite' ? [JSON.stringify(rows.map((row) => RUN_COLUMNS.map((column) => row[column])))] : RUN_COLUMNS.map((column) => rows.map((row) => row[column]));
+      // One statement text for any number of rows, built and compiled once: building a 500-row
+      // VALUES list every time cost more than running it.
+      const values = this.statements.rowsValues(rows.map((row) => RUN_COLUMNS.map((column) => row[column])), RUN_SQL_COLUMNS);
       await this.compiled.run(db, 'record runs', (slot) =>
         db
           .insertInto('runs')
           .columns(RUN_COLUMNS)
-          .expression(this.runRows(db, slot))
+          .expression(this.statements.rowsFrom<RunRow>(db, RUN_SQL_COLUMNS, slot))
           .onConflict((conflict) =>
             conflict.columns(['job_id', 'scheduled_run_time', 'manual_run_id']).doUpdateSet((eb) => ({
               node_id: eb.ref('excluded.node_id'),
@@ -54,23 +59,6 @@ export class SqlRunHistory implements RunHistory {
         values,
       );
     }
-  }
-
-  /** The rows of {@link recordRuns} as a table, from the statement's parameters. */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- CompiledStatements' slot: a value of the type its place takes
-  private runRows(db: Kysely<JobclockDatabase>, slot: <T>(index: number) => T) {
-    if (this.statements.dialect === 'sqlite') {
-      return (
-        db
-          .selectFrom(sql<{ value: string }>`json_each(${slot(0)})`.as('v'))
-          .select(RUN_COLUMNS.map((column, index) => sql<RunRow[typeof column]>`v.value ->> ${sql.lit(index)}`.as(column)))
-          // SQLite needs a WHERE before ON CONFLICT when the rows come from a SELECT.
-          .where(sql<boolean>`true`)
-      );
-    }
-    const types = ['text', 'bigint', 'text', 'text', 'text', 'bigint', 'bigint', 'text', 'bigint'] as const;
-    const arrays = sql.join(types.map((type, index) => sql`${slot(index)}::${sql.raw(type)}[]`));
-    return db.selectFrom(sql<RunRow>`unnest(${arrays})`.as<'v'>(sql`v(${sql.raw(RUN_COLUMNS.join(', '))})`)).select(RUN_COLUMNS.map((column) => `v.${column}` as const));
   }
 
   async getRuns(jobId: string, options: { readonly limit?: number } = {}): Promise<RunRecord[]> {

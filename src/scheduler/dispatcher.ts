@@ -1,24 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentError } from '../errors.js';
-import type { Executor, Submission, TaskInvoker } from '../executors/executor.js';
+import type { Executor, Submission } from '../executors/executor.js';
 import type { Job } from '../jobs/job.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
-import type { AcquiredJob, JobStore, MissedSpan } from '../stores/job-store.js';
+import type { AcquiredJob } from '../stores/job-store.js';
 import type { ResolvedTask, TaskRegistry } from '../tasks/task-registry.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
 import type { RunLog } from './run-log.js';
+import { RunExecution, statusOf, type Outcome } from './run-execution.js';
 import type { StoreRegistry } from './store-registry.js';
 
-/** How one task call ended. */
-type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
-
-/** The run-history status and message of an outcome. */
-function statusOf(outcome: Outcome): { status: 'ok' | 'error'; errorMessage: string | null } {
-  if (outcome.ok) return { status: 'ok', errorMessage: null };
-  return { status: 'error', errorMessage: String((outcome.error as Error).message ?? outcome.error) };
-}
 
 /** What the dispatcher works with; the scheduler makes one of each and passes them in. */
 export interface DispatcherParts {
@@ -40,11 +33,11 @@ export interface DispatcherParts {
 type Submitted = Promise<void> | 'submitted' | 'max_instances' | null;
 
 /**
- * From due run times to task calls (APScheduler's `_process_jobs` body and `BaseExecutor.run_job`):
- * applies `max_instances` (counting this process's instances), hands the runs to the job's
- * executor, and inside the submission applies `misfire_grace_time`, calls the task, records each
- * outcome in the run log and emits the events. The executor only ever calls the submission it was
- * given; nothing here calls back into the scheduler.
+ * From due run times to submissions (APScheduler's `_process_jobs` body): applies `max_instances`
+ * (counting this process's instances), holds a backlog's job back until its batch has run, and hands
+ * the runs to the job's executor as a submission whose body is {@link RunExecution}'s (misfire
+ * check, task call, events, run-history record). The executor only ever calls the submission it
+ * was given; nothing here calls back into the scheduler.
  *
  * @example
  * const dispatcher = new Dispatcher({ clock, logger, tasks, stores, executors, runLog, events })
@@ -62,7 +55,12 @@ export class Dispatcher {
   /** The wake loop waiting for fewer pending submissions: below how many, and how to wake it. */
   private roomWaiter: { readonly below: number; readonly resolve: () => void } | null = null;
 
-  constructor(private readonly parts: DispatcherParts) {}
+  /** What each submission does in its executor slot. */
+  private readonly runs: RunExecution;
+
+  constructor(private readonly parts: DispatcherParts) {
+    this.runs = new RunExecution(parts);
+  }
 
   /** Instances of jobs running in this process now (manual runs included). */
   get runningJobs(): number {
@@ -114,7 +112,7 @@ export class Dispatcher {
 
   /** Hands one job that `acquireDueJobs` gave out (and advanced) to its executor. */
   dispatch(jobstore: string, { job, advance, refused }: AcquiredJob): void {
-    if (advance.missed) this.reportMissed(jobstore, this.parts.stores.store(jobstore), job, advance.missed, true);
+    if (advance.missed) this.runs.reportMissed(jobstore, this.parts.stores.store(jobstore), job, advance.missed, true);
     if (advance.kind === 'remove') this.parts.events.emit({ kind: 'job_removed', jobId: job.id, jobstore });
     const backlog = advance.kind === 'reschedule' && advance.backlog === true;
     // Only a backlog's batch is followed to its end; every other submission settles by callback.
@@ -168,8 +166,8 @@ export class Dispatcher {
     // executor's slot is free meanwhile. (The submission's history writes: one promise per batch.)
     const writes = store.cluster ? new Set<Promise<void>>() : null;
     const submission: Submission = single
-      ? (invoke) => this.runOnce(invoke, jobstore, store, job, task, single)
-      : (invoke) => this.runInOrder(invoke, jobstore, store, job, task, runTimes, writes);
+      ? (invoke) => this.runs.once(invoke, jobstore, store, job, task, single)
+      : (invoke) => this.runs.inOrder(invoke, jobstore, store, job, task, runTimes, writes);
     // Resolves once the instance has ended (no promise when that is at once: outside a cluster).
     const settled = (failed: boolean, error?: unknown): Promise<void> | undefined => {
       if (failed) logger.error(`Job "${job.id}" could not be submitted`, error);
@@ -223,30 +221,6 @@ export class Dispatcher {
   }
 
   /**
-   * One log line, one `job_missed` event and one run-history row (at the latest missed time) for a
-   * span of missed runs, however many it holds. `record`: the history row is written here (in a
-   * cluster, runs missed at execution time were each marked on their claim already).
-   */
-  private reportMissed(jobstore: string, store: JobStore, job: Job, span: MissedSpan, record: boolean): void {
-    const { clock, events, logger, runLog } = this.parts;
-    if (span.count === 1) {
-      logger.warn(`Run time of job "${job.id}" was missed by ${clock.now().getTime() - span.last.getTime()} ms`);
-    } else {
-      const count = span.count === null ? '' : ` ${span.count.toLocaleString('en-US')}`;
-      logger.warn(`Job "${job.id}" missed${count} runs between ${span.first.toISOString()} and ${span.last.toISOString()}`);
-    }
-    if (record) void runLog.finish(store, { jobId: job.id, scheduledRunTime: span.last, status: 'missed' });
-    events.emit({
-      kind: 'job_missed',
-      jobId: job.id,
-      jobstore,
-      scheduledRunTime: span.last,
-      missedRuns: span.count,
-      firstScheduledRunTime: span.first,
-    });
-  }
-
-  /**
    * Runs a job now, through its executor and within `max_instances`, outside its schedule (what
    * `Scheduler.runJob` does). Resolves with what the task returned; rejects with what it threw.
    * The run is recorded in the run history as a manual run (its own key, so it never replaces a
@@ -270,7 +244,7 @@ export class Dispatcher {
     try {
       await executor.submit(async (invoke) => {
         const startedAt = clock.now();
-        outcome = await this.invokeAndReport(invoke, jobstore, job, task, runTime, startedAt);
+        outcome = await this.runs.invokeAndReport(invoke, jobstore, job, task, runTime, startedAt);
         recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime: runTime, manualRunId, startedAt, ...statusOf(outcome) });
       });
     } finally {
@@ -281,100 +255,6 @@ export class Dispatcher {
     const settled = outcome as Outcome;
     if (!settled.ok) throw settled.error;
     return settled.value;
-  }
-
-  /** The body of one submission: each run time that is not too late, and still this node's, is run and recorded. */
-  private async runInOrder(
-    invoke: TaskInvoker,
-    jobstore: string,
-    store: JobStore,
-    job: Job,
-    task: ResolvedTask,
-    runTimes: readonly Date[],
-    writes: Set<Promise<void>> | null,
-  ): Promise<void> {
-    const { clock, runLog } = this.parts;
-    // Consecutive runs found too late are reported as one span, not one line each.
-    const pending: { missed: { first: Date; last: Date; count: number } | null } = { missed: null };
-    const reportMissed = () => {
-      if (pending.missed) this.reportMissed(jobstore, store, job, pending.missed, !store.cluster);
-      pending.missed = null;
-    };
-    for (const scheduledRunTime of runTimes) {
-      const now = clock.now();
-      const lateMs = now.getTime() - scheduledRunTime.getTime();
-      if (job.misfireGraceTime !== null && lateMs > job.misfireGraceTime * 1000) {
-        // In a cluster each claim is marked missed (the span's row is then the last claim's).
-        if (store.cluster && !(await runLog.missed(store, job.id, scheduledRunTime))) continue;
-        const { missed } = pending;
-        pending.missed = missed ? { ...missed, last: scheduledRunTime, count: missed.count + 1 } : { first: scheduledRunTime, last: scheduledRunTime, count: 1 };
-        continue;
-      }
-      reportMissed();
-      // In a cluster the claim may have been taken over meanwhile: then it is not ours to run.
-      // (Outside a cluster every run is ours: no await, which a burst of thousands of runs feels.)
-      let startedAt = now;
-      if (store.cluster) {
-        if (!(await runLog.begin(store, job.id, scheduledRunTime))) continue;
-        startedAt = clock.now();
-      }
-      const outcome = await this.invokeAndReport(invoke, jobstore, job, task, scheduledRunTime, startedAt);
-      const recorded = runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
-      writes?.add(recorded);
-    }
-    reportMissed();
-  }
-
-  /**
-   * {@link runInOrder} for one run time outside a cluster, without an async frame: the same
-   * misfire check, events and run-history record, one promise instead of three.
-   */
-  private runOnce(invoke: TaskInvoker, jobstore: string, store: JobStore, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<void> {
-    const startedAt = this.parts.clock.now();
-    if (job.misfireGraceTime !== null && startedAt.getTime() - scheduledRunTime.getTime() > job.misfireGraceTime * 1000) {
-      this.reportMissed(jobstore, store, job, { first: scheduledRunTime, last: scheduledRunTime, count: 1 }, true);
-      return Promise.resolve();
-    }
-    let called: Promise<unknown>;
-    try {
-      called = invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
-    } catch (error) {
-      called = Promise.reject(error instanceof Error ? error : new Error(String(error)));
-    }
-    const record = (outcome: Outcome) => void this.parts.runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
-    return called.then(
-      (retval) => record(this.executed(jobstore, job, scheduledRunTime, startedAt, retval)),
-      (error: unknown) => record(this.failed(jobstore, job, scheduledRunTime, startedAt, error)),
-    );
-  }
-
-  /** Calls the task once and emits `job_executed` or `job_error`. */
-  private async invokeAndReport(
-    invoke: TaskInvoker,
-    jobstore: string,
-    job: Job,
-    task: ResolvedTask,
-    scheduledRunTime: Date,
-    startedAt: Date,
-  ): Promise<Outcome> {
-    try {
-      const retval = await invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
-      return this.executed(jobstore, job, scheduledRunTime, startedAt, retval);
-    } catch (error) {
-      return this.failed(jobstore, job, scheduledRunTime, startedAt, error);
-    }
-  }
-
-  private executed(jobstore: string, job: Job, scheduledRunTime: Date, startedAt: Date, retval: unknown): Outcome {
-    this.parts.events.emit({ kind: 'job_executed', jobId: job.id, jobstore, scheduledRunTime, startedAt, retval });
-    return { ok: true, value: retval };
-  }
-
-  private failed(jobstore: string, job: Job, scheduledRunTime: Date, startedAt: Date, error: unknown): Outcome {
-    const exception = error instanceof Error ? error : new Error(String(error));
-    this.parts.logger.error(`Job "${job.id}" raised an error`, exception);
-    this.parts.events.emit({ kind: 'job_error', jobId: job.id, jobstore, scheduledRunTime, startedAt, exception });
-    return { ok: false, error: exception };
   }
 
   private executor(name: string): Executor {

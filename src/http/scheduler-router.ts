@@ -4,7 +4,7 @@ import { JobLookupError, JobStoreUnavailableError, ValidationError } from '../er
 import type { JobDefinition } from '../jobs/job-definition.js';
 import { MAX_ID_LENGTH } from '../jobs/job-definition.js';
 import type { Job } from '../jobs/job.js';
-import { jobToJSON } from './job-json.js';
+import { jobJSONText } from './job-json.js';
 import { runToJSON } from './run-json.js';
 import { previewStoredJob, previewTriggerDefinition } from './fire-time-preview.js';
 import { serveDocsAsset, serveDocsPage } from './openapi/docs-page.js';
@@ -123,6 +123,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.post(name('add_job'), '/jobs', ...guard, async (ctx) => {
     const definition = requireJobObject(await body(ctx), 'A job definition');
     if (definition.id === undefined) throw new ValidationError('id is required');
+    ctx.type = 'json';
     ctx.body = await jobWithLastRun(scheduler, await scheduler.addJob(definition as JobDefinition));
   });
 
@@ -132,10 +133,12 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     const link = nextPageLink(prefix, page, jobs.map((job) => job.id));
     if (link) ctx.set('Link', link);
     const lastRuns = await scheduler.getLastRuns(jobs.map((job) => job.id));
-    ctx.body = jobs.map((job) => jobToJSON(job, lastRuns.get(job.id) ?? null));
+    ctx.type = 'json';
+    ctx.body = `[${jobs.map((job) => jobJSONText(job, lastRuns.get(job.id) ?? null)).join(',')}]`;
   });
 
   router.get(name('get_job'), '/jobs/:id', ...guard, async (ctx) => {
+    ctx.type = 'json';
     ctx.body = await jobWithLastRun(scheduler, await requireJob(scheduler, jobIdOf(ctx)));
   });
 
@@ -157,12 +160,14 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.patch(name('update_job'), '/jobs/:id', ...guard, async (ctx) => {
     const id = jobIdOf(ctx);
     const changes = requireJobObject(await body(ctx), 'Job changes');
+    ctx.type = 'json';
     ctx.body = await jobWithLastRun(scheduler, await scheduler.modifyJob(id, changes));
   });
 
   router.post(name('pause_job'), '/jobs/:id/pause', ...guard, async (ctx) => {
     const id = jobIdOf(ctx);
     await options_(ctx, {});
+    ctx.type = 'json';
     ctx.body = await jobWithLastRun(scheduler, await scheduler.pauseJob(id));
   });
 
@@ -180,6 +185,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     await options_(ctx, {});
     const before = await requireJob(scheduler, id);
     await runJobNow(scheduler, id);
+    ctx.type = 'json';
     ctx.body = await jobWithLastRun(scheduler, (await scheduler.getJob(id)) ?? before);
   });
 
@@ -264,9 +270,9 @@ function jobIdOf(ctx: RouterContext): string {
   return id;
 }
 
-/** The job's JSON with its `last_run`. */
-async function jobWithLastRun(scheduler: Scheduler, job: Job) {
-  return jobToJSON(job, (await scheduler.getLastRuns([job.id])).get(job.id) ?? null);
+/** The job's JSON text with its `last_run` (the answer's type is set to JSON by the caller). */
+async function jobWithLastRun(scheduler: Scheduler, job: Job): Promise<string> {
+  return jobJSONText(job, (await scheduler.getLastRuns([job.id])).get(job.id) ?? null);
 }
 
 async function requireJob(scheduler: Scheduler, id: string) {

@@ -32,7 +32,7 @@ export function stateOf(job: Job): JobState {
  * and keep them, they never delete them.
  */
 export function jobFromState(id: string, nextRunTime: Date | null, state: unknown): Job {
-  // The stored text, as read: the key of the job's trigger among those already rebuilt.
+  // The stored text, as read: what the job's shared trigger (if any) must have been built from.
   const text = typeof state === 'string' ? state : null;
   if (typeof state === 'string') {
     try {
@@ -61,7 +61,7 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
   }
   let builtTrigger;
   try {
-    builtTrigger = storedTrigger(trigger, nextRunTime, text);
+    builtTrigger = storedTrigger(id, trigger, nextRunTime, text);
   } catch (error) {
     throw new JobDeserializationError(id, `bad trigger: ${(error as Error).message}`);
   }
@@ -81,31 +81,36 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
 }
 
 /**
- * Triggers rebuilt from stored state, by the stored text of their job (or of the trigger, for a
- * state given as an object). Rebuilding one (parsing its dates, validating every field) costs more
- * than the rest of a row, and a job is read far more often than it changes; triggers are immutable,
- * so each read of an unchanged job can share one. Bounded: the oldest entry goes first.
+ * Triggers rebuilt from stored state, by job id, each with the stored text it was built from (of
+ * the job, or of the trigger for a state given as an object). Rebuilding one (parsing its dates,
+ * validating every field) costs more than the rest of a row, and a job is read far more often than
+ * it changes; triggers are immutable, so each read of an unchanged job can share one. Looked up by
+ * the short id, then the text compared: hashing each row's fresh text as the key cost four times
+ * as much. Bounded: the oldest entry goes first.
  */
-const triggersByState = new Map<string, Trigger>();
+const triggersByJob = new Map<string, { readonly text: string; readonly trigger: Trigger }>();
 const MAX_SHARED_TRIGGERS = 10_000;
 
-function storedTrigger(state: Readonly<Record<string, unknown>>, nextRunTime: Date | null, jobText: string | null): Trigger {
-  const { trigger: kind, ...options } = state;
+function storedTrigger(id: string, state: Readonly<Record<string, unknown>>, nextRunTime: Date | null, jobText: string | null): Trigger {
   // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
   // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
-  const build = () => createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
+  const build = () => {
+    const { trigger: kind, ...options } = state;
+    return createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
+  };
   // A date trigger is one date to read: cheaper to build than to look up (a burst of one-off jobs
   // would only fill the map). One without a start date (not written by stateOf) would start at the
   // context's instant: not shared.
-  if (kind === 'date' || options.start_date === undefined || options.start_date === null) return build();
-  const key = jobText ?? JSON.stringify(state);
-  let built = triggersByState.get(key);
-  if (!built) {
-    built = build();
-    triggersByState.set(key, built);
-    if (triggersByState.size > MAX_SHARED_TRIGGERS) triggersByState.delete(triggersByState.keys().next().value as string);
-  }
-  return built;
+  if (state.trigger === 'date' || state.start_date === undefined || state.start_date === null) return build();
+  const text = jobText ?? JSON.stringify(state);
+  const shared = triggersByJob.get(id);
+  if (shared?.text === text) return shared.trigger;
+  const trigger = build();
+  // Re-inserted, so a changed job counts as new for the bound.
+  triggersByJob.delete(id);
+  triggersByJob.set(id, { text, trigger });
+  if (triggersByJob.size > MAX_SHARED_TRIGGERS) triggersByJob.delete(triggersByJob.keys().next().value as string);
+  return trigger;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

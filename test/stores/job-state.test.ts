@@ -48,6 +48,14 @@ describe('job state (what stores write and read back)', () => {
     expect(after.trigger.toJSON()).to.include({ hours: 7 });
   });
 
+  it('gives each read the trigger of the text it read, as a job changes back and forth and another id holds the same text', () => {
+    const changed = { ...job, trigger: new IntervalTrigger({ hours: 7, start_date: '2030-01-01T00:00:00Z', timezone: 'Europe/Paris' }) };
+    const texts = [stateOf(job), stateOf(changed), stateOf(job), stateOf(job)].map((state) => JSON.stringify(state));
+    expect(texts.map((text) => jobFromState(job.id, job.nextRunTime, text).trigger.toJSON().hours)).to.deep.equal([6, 7, 6, 6]);
+    expect(jobFromState('other', job.nextRunTime, texts[1]!).trigger.toJSON().hours).to.equal(7);
+    expect(jobFromState(job.id, job.nextRunTime, texts[0]!).trigger.toJSON().hours).to.equal(6);
+  });
+
   it('does not share a trigger stored without a start date: it would start at the instant it is read with', () => {
     const { start_date: _start, ...trigger } = job.trigger.toJSON();
     const text = JSON.stringify({ ...stateOf(job), trigger });

@@ -1,4 +1,4 @@
-import { runAsJob } from '../tasks/current-job.js';
+import { prepareCurrentJob, runAsJob } from '../tasks/current-job.js';
 import { invokeTask } from '../tasks/task-registry.js';
 import type { TaskInvoker } from './executor.js';
 import { PooledExecutor } from './pooled-executor.js';
@@ -13,6 +13,12 @@ import { PooledExecutor } from './pooled-executor.js';
 export class AsyncExecutor extends PooledExecutor {
   constructor(options: { readonly maxConcurrency?: number } = {}) {
     super(options.maxConcurrency ?? 10);
+  }
+
+  override async start(): Promise<void> {
+    // At start, not on the first run's path: that run is then as punctual as the next ones.
+    prepareCurrentJob();
+    await super.start();
   }
 
   protected readonly invoke: TaskInvoker = async ({ task, args, kwargs, jobId, scheduledRunTime }) =>

@@ -9,7 +9,7 @@ import type { SqlTarget } from './sql-target.js';
  *
  * @example
  * const statements = dialectStatements(target)
- * await statements.writeTransaction(db, (trx) => statements.rescheduleMany(trx, rows, Date.now()))
+ * await statements.writeTransaction(db, (trx) => statements.insertMany(trx, rows, false))
  */
 export interface DialectStatements {
   readonly dialect: StoreDialect;
@@ -33,8 +33,6 @@ export interface DialectStatements {
   guardMigrations<T>(db: Kysely<JobclockDatabase>, migrate: (db: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
   /** Inserts several job rows in one statement (`replace`: an existing id is overwritten). */
   insertMany(trx: Kysely<JobclockDatabase>, rows: readonly JobRowValues[], replace: boolean): Promise<void>;
-  /** Sets the next run time of several jobs in one statement. */
-  rescheduleMany(trx: Kysely<JobclockDatabase>, rows: readonly RescheduledRow[], updatedAt: number): Promise<void>;
   /**
    * A list of ids for `where('id', 'in', …)` as ONE parameter, so the statement text is the same
    * for any number of ids (one cached statement) and never nears SQLite's parameter limit.
@@ -62,11 +60,6 @@ export interface DialectStatements {
 export interface SqlColumn {
   readonly name: string;
   readonly type: 'text' | 'bigint';
-}
-
-export interface RescheduledRow {
-  readonly id: string;
-  readonly nextRunTime: number;
 }
 
 /** The statements for a target's dialect. */
@@ -120,16 +113,6 @@ const sqliteStatements: DialectStatements = {
       .where(sql<boolean>`true`);
     const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
     await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
-  },
-  async rescheduleMany(trx, rows, updatedAt) {
-    // One statement for the batch: the rows travel as one JSON array of [id, time] pairs.
-    const pairs = JSON.stringify(rows.map((row) => [row.id, row.nextRunTime]));
-    await trx
-      .updateTable('jobs')
-      .from(sql<{ value: string }>`json_each(${pairs})`.as('v'))
-      .set({ next_run_time: sql<number>`v.value ->> 1`, updated_at: updatedAt })
-      .where('jobs.id', '=', sql<string>`v.value ->> 0`)
-      .execute();
   },
   rowsValues(rows) {
     return [JSON.stringify(rows)];
@@ -196,19 +179,6 @@ const postgresStatements: DialectStatements = {
       ]);
     const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
     await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
-  },
-  async rescheduleMany(trx, rows, updatedAt) {
-    // One statement with two array parameters, whatever the batch size: UPDATE … FROM unnest(…).
-    const ids = rows.map((row) => row.id);
-    const times = rows.map((row) => row.nextRunTime);
-    await trx
-      .updateTable('jobs')
-      .from(
-        sql<{ id: string; next_run_time: number }>`unnest(${ids}::text[], ${times}::bigint[])`.as<'v'>(sql`v(id, next_run_time)`),
-      )
-      .set((eb) => ({ next_run_time: eb.ref('v.next_run_time'), updated_at: updatedAt }))
-      .whereRef('jobs.id', '=', 'v.id')
-      .execute();
   },
   rowsValues(rows, columns) {
     return columns.map((_, index) => rows.map((row) => row[index]));

@@ -7,7 +7,7 @@ import type { RunHistory } from '../run-history.js';
 import { Batcher } from '../../util/batcher.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type JobRowValues, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
-import { dialectStatements, type DialectStatements, type RescheduledRow } from './dialect-statements.js';
+import { dialectStatements, type DialectStatements, type SqlColumn } from './dialect-statements.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
@@ -16,6 +16,12 @@ import { jobclockMigrator, openSqlStore, withOwnConnection, type OpenSqlStore, t
 
 /** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
 const INSERT_BATCH = 5000;
+
+/** The rows of the acquire's reschedule: each due job's new next run time. */
+const RESCHEDULED_COLUMNS: readonly SqlColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'next_run_time', type: 'bigint' },
+];
 
 /**
  * Where a SQL store keeps its tables.
@@ -327,10 +333,12 @@ export class SqlJobStore implements JobStore {
 
   async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {
     const { db } = await this.connection();
-    let query = db.selectFrom('jobs').select((eb) => eb.fn.min('next_run_time').as('next_run_time'));
-    if (excluding && excluding.size > 0) query = query.where('id', 'not in', this.statements.idList([...excluding]));
-    const row = await query.executeTakeFirst();
-    const time = row?.next_run_time ?? null;
+    const excluded = excluding && excluding.size > 0 ? [this.statements.idListValue([...excluding])] : [];
+    const { rows } = await this.compiled.run(db, `next run time${excluded.length > 0 ? ' excluding' : ''}`, (slot) => {
+      const query = db.selectFrom('jobs').select((eb) => eb.fn.min('next_run_time').as('next_run_time'));
+      return excluded.length > 0 ? query.where('id', 'not in', this.statements.idListFrom(slot(0))) : query;
+    }, excluded);
+    const time = rows[0]?.next_run_time ?? null;
     return time === null ? null : new Date(Number(time));
   }
 
@@ -355,21 +363,22 @@ export class SqlJobStore implements JobStore {
     advance: (job: Job) => JobAdvance,
     excluding: ReadonlySet<string> | undefined,
   ): Promise<{ acquired: AcquiredJob[]; unreadable: JobDeserializationError[] }> {
-    let due = trx
-      .selectFrom('jobs')
-      .select(JOB_COLUMNS)
-      .where('next_run_time', '<=', now)
-      .orderBy('next_run_time')
-      .orderBy('id');
+    // Every pass runs this: compiled once per shape (whether some jobs are left out, whether limited).
     // Jobs still running a batch of their backlog: a handful, passed as one parameter.
-    if (excluding && excluding.size > 0) due = due.where('id', 'not in', this.statements.idList([...excluding]));
-    if (Number.isFinite(limit)) due = due.limit(Math.floor(limit));
-    if (this.statements.lockDueRows) due = due.forUpdate().skipLocked();
-    const rows = await due.execute();
+    const excluded = excluding && excluding.size > 0 ? [this.statements.idListValue([...excluding])] : [];
+    const limited = Number.isFinite(limit) ? [Math.floor(limit)] : [];
+    const values = [now, ...excluded, ...limited];
+    const key = `due jobs${excluded.length > 0 ? ' excluding' : ''}${limited.length > 0 ? ' limit' : ''}`;
+    const { rows } = await this.compiled.run(trx, key, (slot) => {
+      let due = trx.selectFrom('jobs').select(JOB_COLUMNS).where('next_run_time', '<=', slot<number>(0)).orderBy('next_run_time').orderBy('id');
+      if (excluded.length > 0) due = due.where('id', 'not in', this.statements.idListFrom(slot(1)));
+      if (limited.length > 0) due = due.limit(slot<number>(values.length - 1));
+      return this.statements.lockDueRows ? due.forUpdate().skipLocked() : due;
+    }, values);
 
     const acquired: AcquiredJob[] = [];
     const unreadable: JobDeserializationError[] = [];
-    const rescheduled: RescheduledRow[] = [];
+    const rescheduled: [id: string, nextRunTime: number][] = [];
     const removed: string[] = [];
     for (const row of rows) {
       let job: Job;
@@ -381,11 +390,11 @@ export class SqlJobStore implements JobStore {
       }
       const decision = advance(job);
       acquired.push({ job, advance: decision });
-      if (decision.kind === 'reschedule') rescheduled.push({ id: job.id, nextRunTime: decision.nextRunTime.getTime() });
+      if (decision.kind === 'reschedule') rescheduled.push([job.id, decision.nextRunTime.getTime()]);
       else removed.push(job.id);
     }
 
-    if (rescheduled.length > 0) await this.statements.rescheduleMany(trx, rescheduled, updatedAt);
+    if (rescheduled.length > 0) await this.reschedule(trx, rescheduled, updatedAt);
     if (removed.length > 0) await trx.deleteFrom('jobs').where('id', 'in', this.statements.idList(removed)).execute();
     if (unreadable.length > 0) {
       // Kept for a person to repair, but paused: it would otherwise be due, and fail, every time.
@@ -397,6 +406,18 @@ export class SqlJobStore implements JobStore {
         .execute();
     }
     return { acquired, unreadable };
+  }
+
+  /** Sets the next run time of several jobs in one statement, whatever their number (compiled once). */
+  private async reschedule(trx: Kysely<JobclockDatabase>, rows: readonly (readonly [string, number])[], updatedAt: number): Promise<void> {
+    const rowValues = this.statements.rowsValues(rows, RESCHEDULED_COLUMNS);
+    await this.compiled.run(trx, 'reschedule', (slot) =>
+      trx
+        .updateTable('jobs')
+        .from(this.statements.rowsFrom<{ id: string; next_run_time: number }>(trx, RESCHEDULED_COLUMNS, slot).as('v'))
+        .set((eb) => ({ next_run_time: eb.ref('v.next_run_time'), updated_at: slot<number>(rowValues.length) }))
+        .whereRef('jobs.id', '=', 'v.id'),
+    [...rowValues, updatedAt]);
   }
 
   /** In a cluster, tells the other nodes a job changed, so they re-arm their timers. */

@@ -6,6 +6,7 @@ import type { RunStatus } from '../run-history.js';
 import { stateOf } from '../../jobs/job-state.js';
 import { JOB_COLUMNS, jobOfRow } from './job-rows.js';
 import type { JobclockDatabase } from './schema.js';
+import { CompiledStatements } from './compiled-statements.js';
 
 type Db = Kysely<JobclockDatabase>;
 
@@ -26,6 +27,8 @@ const FORGET_NODE_AFTER_LEASES = 20;
  */
 export class PostgresCoordination implements ClusterCoordination {
   private claimSequence = 0;
+  /** The start mark, issued for every few runs (one per executor slot), compiled once. */
+  private readonly compiled = new CompiledStatements();
 
   constructor(
     private readonly db: () => Promise<Db>,
@@ -64,25 +67,27 @@ export class PostgresCoordination implements ClusterCoordination {
     if (runs.length === 0) return new Set();
     const db = await this.db();
     const at = now.getTime();
-    const rows = await db
-      .updateTable('runs')
-      .from(
-        sql<{ job_id: string; scheduled_run_time: number; status: string }>`unnest(${runs.map((run) => run.jobId)}::text[], ${runs.map((run) => run.scheduledRunTime.getTime())}::bigint[], ${runs.map((run) => run.status)}::text[])`.as<'v'>(
-          sql`v(job_id, scheduled_run_time, status)`,
-        ),
-      )
-      .set((eb) => ({
-        status: eb.ref('v.status'),
-        started_at: sql<number | null>`case when v.status = 'running' then ${at}::bigint end`,
-        finished_at: sql<number | null>`case when v.status = 'missed' then ${at}::bigint end`,
-        lease_expires_at: sql<number | null>`case when v.status = 'running' then ${at + this.node.leaseMs}::bigint end`,
-      }))
-      .whereRef('runs.job_id', '=', 'v.job_id')
-      .whereRef('runs.scheduled_run_time', '=', 'v.scheduled_run_time')
-      .where('runs.node_id', '=', this.node.id)
-      .where('runs.status', '=', 'claimed')
-      .returning(['runs.job_id', 'runs.scheduled_run_time'])
-      .execute();
+    const values = [runs.map((run) => run.jobId), runs.map((run) => run.scheduledRunTime.getTime()), runs.map((run) => run.status), at, at + this.node.leaseMs, this.node.id];
+    const { rows } = await this.compiled.run(db, 'start runs', (slot) =>
+      db
+        .updateTable('runs')
+        .from(
+          sql<{ job_id: string; scheduled_run_time: number; status: string }>`unnest(${slot(0)}::text[], ${slot(1)}::bigint[], ${slot(2)}::text[])`.as<'v'>(
+            sql`v(job_id, scheduled_run_time, status)`,
+          ),
+        )
+        .set((eb) => ({
+          status: eb.ref('v.status'),
+          started_at: sql<number | null>`case when v.status = 'running' then ${slot(3)}::bigint end`,
+          finished_at: sql<number | null>`case when v.status = 'missed' then ${slot(3)}::bigint end`,
+          lease_expires_at: sql<number | null>`case when v.status = 'running' then ${slot(4)}::bigint end`,
+        }))
+        .whereRef('runs.job_id', '=', 'v.job_id')
+        .whereRef('runs.scheduled_run_time', '=', 'v.scheduled_run_time')
+        .where('runs.node_id', '=', slot<string>(5))
+        .where('runs.status', '=', 'claimed')
+        .returning(['runs.job_id', 'runs.scheduled_run_time']),
+    values);
     return new Set(rows.map((row) => runKey(row.job_id, row.scheduled_run_time)));
   }
 

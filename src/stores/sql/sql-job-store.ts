@@ -7,7 +7,8 @@ import type { RunHistory } from '../run-history.js';
 import { Batcher } from '../../util/batcher.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type JobRowValues, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
-import { dialectStatements, type DialectStatements, type SqlColumn } from './dialect-statements.js';
+import { dialectStatements, type DialectStatements } from './dialect-statements.js';
+import { DueJobs } from './due-jobs.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
@@ -16,12 +17,6 @@ import { jobclockMigrator, openSqlStore, withOwnConnection, type OpenSqlStore, t
 
 /** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
 const INSERT_BATCH = 5000;
-
-/** The rows of the acquire's reschedule: each due job's new next run time. */
-const RESCHEDULED_COLUMNS: readonly SqlColumn[] = [
-  { name: 'id', type: 'text' },
-  { name: 'next_run_time', type: 'bigint' },
-];
 
 /**
  * Where a SQL store keeps its tables.
@@ -76,6 +71,8 @@ export class SqlJobStore implements JobStore {
   private openCoordination: PostgresCoordination | null = null;
   /** The statements every REST request and add issues, compiled once (see compiled-statements.ts). */
   private readonly compiled = new CompiledStatements();
+  /** The statements of every pass: the due jobs handed out and advanced, the next run time. */
+  private readonly due: DueJobs;
   readonly runHistory: RunHistory;
   /**
    * SQLite: the new rows of the adds made in one turn go in one transaction, a group commit (one
@@ -96,6 +93,7 @@ export class SqlJobStore implements JobStore {
       timeouts: options.timeouts ?? {},
       sharedAsCluster: target.dialect === 'postgres' && (options.cluster ?? true),
     };
+    this.due = new DueJobs(this.statements, this.compiled);
     this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements, this.compiled);
   }
 
@@ -333,91 +331,20 @@ export class SqlJobStore implements JobStore {
 
   async getNextRunTime(excluding?: ReadonlySet<string>): Promise<Date | null> {
     const { db } = await this.connection();
-    const excluded = excluding && excluding.size > 0 ? [this.statements.idListValue([...excluding])] : [];
-    const { rows } = await this.compiled.run(db, `next run time${excluded.length > 0 ? ' excluding' : ''}`, (slot) => {
-      const query = db.selectFrom('jobs').select((eb) => eb.fn.min('next_run_time').as('next_run_time'));
-      return excluded.length > 0 ? query.where('id', 'not in', this.statements.idListFrom(slot(0))) : query;
-    }, excluded);
-    const time = rows[0]?.next_run_time ?? null;
-    return time === null ? null : new Date(Number(time));
+    return this.due.nextRunTime(db, excluding);
   }
 
   async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance, excluding?: ReadonlySet<string>): Promise<AcquiredJob[]> {
     if (!(limit >= 1)) return [];
     const { db, context, clock, coordination } = await this.connection();
     const { acquired, unreadable } = await this.statements.writeTransaction(db, async (trx) => {
-      const result = await this.acquireIn(trx, now.getTime(), clock.now().getTime(), limit, advance, excluding);
+      const result = await this.due.acquireIn(trx, now.getTime(), clock.now().getTime(), limit, advance, excluding);
       // Claimed in the same transaction as the advance: a fire time is claimed once, or not at all.
       return coordination ? { ...result, acquired: await coordination.claimIn(trx, result.acquired, now.getTime()) } : result;
     });
     // Reported after the commit, so whoever hears of a broken row finds it paused.
     for (const error of unreadable) context.onUnreadableJob(error);
     return acquired;
-  }
-
-  private async acquireIn(
-    trx: Kysely<JobclockDatabase>,
-    now: number,
-    updatedAt: number,
-    limit: number,
-    advance: (job: Job) => JobAdvance,
-    excluding: ReadonlySet<string> | undefined,
-  ): Promise<{ acquired: AcquiredJob[]; unreadable: JobDeserializationError[] }> {
-    // Every pass runs this: compiled once per shape (whether some jobs are left out, whether limited).
-    // Jobs still running a batch of their backlog: a handful, passed as one parameter.
-    const excluded = excluding && excluding.size > 0 ? [this.statements.idListValue([...excluding])] : [];
-    const limited = Number.isFinite(limit) ? [Math.floor(limit)] : [];
-    const values = [now, ...excluded, ...limited];
-    const key = `due jobs${excluded.length > 0 ? ' excluding' : ''}${limited.length > 0 ? ' limit' : ''}`;
-    const { rows } = await this.compiled.run(trx, key, (slot) => {
-      let due = trx.selectFrom('jobs').select(JOB_COLUMNS).where('next_run_time', '<=', slot<number>(0)).orderBy('next_run_time').orderBy('id');
-      if (excluded.length > 0) due = due.where('id', 'not in', this.statements.idListFrom(slot(1)));
-      if (limited.length > 0) due = due.limit(slot<number>(values.length - 1));
-      return this.statements.lockDueRows ? due.forUpdate().skipLocked() : due;
-    }, values);
-
-    const acquired: AcquiredJob[] = [];
-    const unreadable: JobDeserializationError[] = [];
-    const rescheduled: [id: string, nextRunTime: number][] = [];
-    const removed: string[] = [];
-    for (const row of rows) {
-      let job: Job;
-      try {
-        job = jobOfRow(row);
-      } catch (error) {
-        unreadable.push(error as JobDeserializationError);
-        continue;
-      }
-      const decision = advance(job);
-      acquired.push({ job, advance: decision });
-      if (decision.kind === 'reschedule') rescheduled.push([job.id, decision.nextRunTime.getTime()]);
-      else removed.push(job.id);
-    }
-
-    if (rescheduled.length > 0) await this.reschedule(trx, rescheduled, updatedAt);
-    if (removed.length > 0) await trx.deleteFrom('jobs').where('id', 'in', this.statements.idList(removed)).execute();
-    if (unreadable.length > 0) {
-      // Kept for a person to repair, but paused: it would otherwise be due, and fail, every time.
-      const ids = unreadable.map((error) => error.jobId);
-      await trx
-        .updateTable('jobs')
-        .set({ next_run_time: null, updated_at: updatedAt })
-        .where('id', 'in', this.statements.idList(ids))
-        .execute();
-    }
-    return { acquired, unreadable };
-  }
-
-  /** Sets the next run time of several jobs in one statement, whatever their number (compiled once). */
-  private async reschedule(trx: Kysely<JobclockDatabase>, rows: readonly (readonly [string, number])[], updatedAt: number): Promise<void> {
-    const rowValues = this.statements.rowsValues(rows, RESCHEDULED_COLUMNS);
-    await this.compiled.run(trx, 'reschedule', (slot) =>
-      trx
-        .updateTable('jobs')
-        .from(this.statements.rowsFrom<{ id: string; next_run_time: number }>(trx, RESCHEDULED_COLUMNS, slot).as('v'))
-        .set((eb) => ({ next_run_time: eb.ref('v.next_run_time'), updated_at: slot<number>(rowValues.length) }))
-        .whereRef('jobs.id', '=', 'v.id'),
-    [...rowValues, updatedAt]);
   }
 
   /** In a cluster, tells the other nodes a job changed, so they re-arm their timers. */

@@ -11,7 +11,7 @@ import type { SchedulerEvent } from '../scheduler/events.js';
 export function eventToJSON(event: SchedulerEvent): Record<string, unknown> {
   const json: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
-    const name = key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    const name = snakeCase(key);
     if (value instanceof Error) {
       json[name] = value.message;
       json[`${name}_type`] = value.name;
@@ -22,6 +22,18 @@ export function eventToJSON(event: SchedulerEvent): Record<string, unknown> {
     }
   }
   return json;
+}
+
+/** `scheduledRunTime` → `scheduled_run_time`, worked out once per key (events have a dozen keys in all). */
+const snakeNames = new Map<string, string>();
+
+function snakeCase(key: string): string {
+  let name = snakeNames.get(key);
+  if (name === undefined) {
+    name = key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+    snakeNames.set(key, name);
+  }
+  return name;
 }
 
 function datesAsISO(value: unknown): unknown {
@@ -36,6 +48,9 @@ const MAX_RETVAL_CHARS = 4096;
 /** What a task returned, as JSON: itself when it round-trips, else its string form (a BigInt, a cycle, a function). */
 function asJSON(value: unknown): unknown {
   if (value === undefined) return null;
+  // What JSON gives back for these, without the round trip (a non-finite number becomes null).
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
   let text: string | undefined;
   try {
     text = JSON.stringify(value);

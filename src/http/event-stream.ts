@@ -18,10 +18,17 @@ export interface EventStreamOptions {
   readonly bufferSize?: number;
 }
 
-/** One event as it goes on the wire. */
+/**
+ * One event as it goes on the wire. Its frame is written when first sent: a burst with no client
+ * listening then costs an id and a place in the buffer per event, not its JSON. An event that holds
+ * an error or a task's return value (a string, an object…) is framed at once, so the buffer never
+ * keeps a large value alive, nor shows one as it was changed after the run.
+ */
 interface StreamedEvent {
   readonly id: number;
-  readonly frame: string;
+  /** Until the frame is made. */
+  event: SchedulerEvent | null;
+  frame: string | null;
 }
 
 /**
@@ -33,7 +40,9 @@ interface StreamedEvent {
 export class EventStreamHub {
   private readonly keepAliveMs: number;
   private readonly bufferSize: number;
+  /** The latest events, oldest first from `oldest` (a ring: no shifting as each event comes). */
   private readonly buffer: StreamedEvent[] = [];
+  private oldest = 0;
   /** The frame of each event, set by the hub's listener (registered first, so it runs before any client's). */
   private readonly frames = new WeakMap<SchedulerEvent, StreamedEvent>();
   // Ids start at the current time in µs, so they keep increasing across restarts of the process: an
@@ -67,10 +76,15 @@ export class EventStreamHub {
       if (!res.writableEnded && !res.destroyed) res.write(text);
     };
     write('retry: 2000\n\n');
-    if (after !== null) for (const event of this.buffer) if (event.id > after) write(event.frame);
+    if (after !== null) {
+      for (let i = 0; i < this.buffer.length; i++) {
+        const streamed = this.buffer[(this.oldest + i) % this.buffer.length] as StreamedEvent;
+        if (streamed.id > after) write(frameOf(streamed));
+      }
+    }
     const onEvent = (event: SchedulerEvent) => {
       const streamed = this.frames.get(event);
-      if (streamed) write(streamed.frame);
+      if (streamed) write(frameOf(streamed));
       if (event.kind === 'scheduler_shutdown') res.end();
     };
     let keepAlive: TimerHandle;
@@ -87,12 +101,34 @@ export class EventStreamHub {
   }
 
   private record(event: SchedulerEvent): void {
-    const id = ++this.lastId;
-    const streamed = { id, frame: `id: ${id}\nevent: ${event.kind}\ndata: ${JSON.stringify(eventToJSON(event))}\n\n` };
+    const streamed: StreamedEvent = { id: ++this.lastId, event, frame: null };
+    if (holdsValue(event)) frameOf(streamed);
     this.frames.set(event, streamed);
-    this.buffer.push(streamed);
-    if (this.buffer.length > this.bufferSize) this.buffer.shift();
+    if (this.buffer.length < this.bufferSize) {
+      this.buffer.push(streamed);
+    } else if (this.bufferSize > 0) {
+      this.buffer[this.oldest] = streamed;
+      this.oldest = (this.oldest + 1) % this.bufferSize;
+    }
   }
+}
+
+/** The event's frame, made the first time it is asked for. */
+function frameOf(streamed: StreamedEvent): string {
+  if (streamed.frame === null) {
+    const event = streamed.event as SchedulerEvent;
+    streamed.frame = `id: ${streamed.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(eventToJSON(event))}\n\n`;
+    streamed.event = null;
+  }
+  return streamed.frame;
+}
+
+/** The event carries an error or a task's return value (other than nothing, a number or a boolean). */
+function holdsValue(event: SchedulerEvent): boolean {
+  if ('exception' in event) return true;
+  if (!('retval' in event)) return false;
+  const value: unknown = event.retval;
+  return !(value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean');
 }
 
 /** The id a reconnecting client saw last; null when it sends none. */

@@ -26,5 +26,8 @@ describe('eventToJSON (the data of GET {prefix}/events)', () => {
     expect(retval(undefined)).to.equal(null);
     expect(retval(10n)).to.equal('10');
     expect(retval('x'.repeat(10_000))).to.equal('(10002 characters of JSON, not shown)');
+    // As JSON would give them back.
+    for (const value of [0, -1.5, 1e300, true, false, 'a "quoted" \ud800 text', null]) expect(retval(value)).to.deep.equal(JSON.parse(JSON.stringify(value)));
+    expect([NaN, Infinity, -Infinity].map(retval)).to.deep.equal([null, null, null]);
   });
 });

@@ -130,3 +130,42 @@ describe('GET {prefix}/events keep-alive', function () {
     }
   });
 });
+
+describe('GET {prefix}/events buffer', function () {
+  this.timeout(30_000);
+
+  it('keeps the last bufferSize events, in order, for a reconnect; a return value is shown as it was when the run ended', async () => {
+    const clock = new ManualClock();
+    const scheduler = new Scheduler({ clock, logger: silentLogger });
+    const shared = { count: 0 };
+    scheduler.registerTasks('t', { counted: () => ((shared.count += 1), shared) });
+    const app = new Koa();
+    app.use(schedulerRouter(scheduler, { logger: silentLogger, events: { bufferSize: 3 } }).routes());
+    const server: Server = await new Promise((resolve) => {
+      const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/scheduler/events`;
+      await scheduler.start();
+      // No client is listening while these happen.
+      for (const id of ['a', 'b', 'c', 'd']) await scheduler.addJob({ id, func: 't:counted', trigger: 'interval', hours: 1 });
+      expect(await scheduler.runJob('d')).to.equal(shared);
+      shared.count = 99;
+      const stream = await openSse(url, { 'Last-Event-ID': '1' });
+      await until(() => stream.events.filter((event) => event.id !== undefined).length === 3, 'the replayed events');
+      const replayed = stream.events.filter((event) => event.id !== undefined);
+      expect(replayed.map((event) => [event.event, data(event).job_id])).to.deep.equal([
+        ['job_added', 'd'],
+        ['job_submitted', 'd'],
+        ['job_executed', 'd'],
+      ]);
+      expect(data(replayed[2]!).retval).to.deep.equal({ count: 1 });
+      const ids = replayed.map((event) => Number(event.id));
+      expect(ids).to.deep.equal([...ids].sort((x, y) => x - y));
+      stream.close();
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+      await scheduler.close();
+    }
+  });
+});

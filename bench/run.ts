@@ -102,6 +102,8 @@ async function plan(): Promise<Step[]> {
   steps.push(node('burst', 'burst memory ×10: jobclock', 'jobclock/burst.js', { store: 'memory', n: n.burstMemoryLarge, scenario: 'burst memory ×10' }));
   steps.push(node('burst', 'burst sqlite: jobclock', 'jobclock/burst.js', { store: 'sqlite', n: n.burstSqlite }));
   if (sqlalchemy) steps.push(python('burst', 'burst sqlite: APScheduler SQLAlchemyJobStore', ['burst', '--store', 'sqlalchemy', '--n', String(n.apsSqlalchemy)]));
+  // The same burst as a user of the server sees it: `npm start`'s bundle, the jobs added over REST.
+  steps.push(node('burst', 'burst sqlite through the server: jobclock', 'jobclock/server-burst.js', { n: n.burstSqlite }));
   if (postgres) {
     steps.push(node('burst', 'burst postgres: jobclock', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres }));
     steps.push(node('burst', 'burst postgres: jobclock, cluster off', 'jobclock/burst.js', { store: 'postgres', n: n.burstPostgres, cluster: false }));

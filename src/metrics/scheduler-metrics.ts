@@ -31,6 +31,8 @@ export class SchedulerMetrics {
   private readonly lateness: Histogram;
   private readonly duration: Histogram;
   private readonly perJob: boolean;
+  /** Without per-job labels, each outcome's series, bound once: no label set hashed per run. */
+  private readonly outcomeSeries: ReadonlyMap<string, { inc(value: number): void }>;
   private readonly listener = (event: SchedulerEvent) => this.observe(event);
 
   constructor(private readonly scheduler: Scheduler, options: SchedulerMetricsOptions = {}) {
@@ -39,6 +41,7 @@ export class SchedulerMetrics {
     const registers = [this.registry];
     this.runs = new Counter({ name: 'jobclock_runs_total', help: 'Runs by outcome: ok, error, missed (past misfire_grace_time), skipped (max_instances reached)', labelNames: runLabels, registers });
     if (!this.perJob) for (const outcome of Object.values(OUTCOMES)) this.runs.inc({ outcome }, 0);
+    this.outcomeSeries = new Map(this.perJob ? [] : Object.values(OUTCOMES).map((outcome) => [outcome, this.runs.labels({ outcome })]));
     const timingLabels = this.perJob ? ['job_id'] : [];
     this.lateness = new Histogram({ name: 'jobclock_run_lateness_seconds', help: 'How late runs started after their scheduled run time', labelNames: timingLabels, buckets: LATENESS_BUCKETS, registers });
     this.duration = new Histogram({ name: 'jobclock_run_duration_seconds', help: 'How long runs took, from the task call to its end', labelNames: timingLabels, buckets: DURATION_BUCKETS, registers });
@@ -96,13 +99,22 @@ export class SchedulerMetrics {
   private observe(event: SchedulerEvent): void {
     if (!(event.kind in OUTCOMES)) return;
     const outcome = OUTCOMES[event.kind as keyof typeof OUTCOMES];
-    const job = 'jobId' in event && this.perJob ? { job_id: event.jobId } : {};
+    const job = 'jobId' in event && this.perJob ? { job_id: event.jobId } : null;
     const runs = event.kind === 'job_missed' ? (event.missedRuns ?? 1) : event.kind === 'job_max_instances' ? event.scheduledRunTimes.length : 1;
-    this.runs.inc({ outcome, ...job }, runs);
+    const series = this.outcomeSeries.get(outcome);
+    if (series) series.inc(runs);
+    else this.runs.inc({ outcome, ...job }, runs);
     if ((event.kind === 'job_executed' || event.kind === 'job_error') && event.startedAt) {
       const started = event.startedAt.getTime();
-      this.lateness.observe(job, Math.max(0, started - event.scheduledRunTime.getTime()) / 1000);
-      this.duration.observe(job, Math.max(0, this.scheduler.clock.now().getTime() - started) / 1000);
+      const lateness = Math.max(0, started - event.scheduledRunTime.getTime()) / 1000;
+      const duration = Math.max(0, this.scheduler.clock.now().getTime() - started) / 1000;
+      if (job) {
+        this.lateness.observe(job, lateness);
+        this.duration.observe(job, duration);
+      } else {
+        this.lateness.observe(lateness);
+        this.duration.observe(duration);
+      }
     }
   }
 }

@@ -123,8 +123,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.post(name('add_job'), '/jobs', ...guard, async (ctx) => {
     const definition = requireJobObject(await body(ctx), 'A job definition');
     if (definition.id === undefined) throw new ValidationError('id is required');
-    ctx.type = 'json';
-    ctx.body = await jobWithLastRun(scheduler, await scheduler.addJob(definition as JobDefinition));
+    await answerJob(ctx, scheduler, await scheduler.addJob(definition as JobDefinition));
   });
 
   router.get(name('get_jobs'), '/jobs', ...guard, async (ctx) => {
@@ -138,8 +137,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   });
 
   router.get(name('get_job'), '/jobs/:id', ...guard, async (ctx) => {
-    ctx.type = 'json';
-    ctx.body = await jobWithLastRun(scheduler, await requireJob(scheduler, jobIdOf(ctx)));
+    await answerJob(ctx, scheduler, await requireJob(scheduler, jobIdOf(ctx)));
   });
 
   router.get(name('get_job_runs'), '/jobs/:id/runs', ...guard, async (ctx) => {
@@ -160,15 +158,13 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
   router.patch(name('update_job'), '/jobs/:id', ...guard, async (ctx) => {
     const id = jobIdOf(ctx);
     const changes = requireJobObject(await body(ctx), 'Job changes');
-    ctx.type = 'json';
-    ctx.body = await jobWithLastRun(scheduler, await scheduler.modifyJob(id, changes));
+    await answerJob(ctx, scheduler, await scheduler.modifyJob(id, changes));
   });
 
   router.post(name('pause_job'), '/jobs/:id/pause', ...guard, async (ctx) => {
     const id = jobIdOf(ctx);
     await options_(ctx, {});
-    ctx.type = 'json';
-    ctx.body = await jobWithLastRun(scheduler, await scheduler.pauseJob(id));
+    await answerJob(ctx, scheduler, await scheduler.pauseJob(id));
   });
 
   router.post(name('resume_job'), '/jobs/:id/resume', ...guard, async (ctx) => {
@@ -176,8 +172,12 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     await options_(ctx, {});
     const job = await scheduler.resumeJob(id);
     // A job whose trigger has no fire time left is removed on resume: Flask-APScheduler answers `null`.
-    ctx.type = 'json';
-    ctx.body = job ? await jobWithLastRun(scheduler, job) : 'null';
+    if (job) {
+      await answerJob(ctx, scheduler, job);
+    } else {
+      ctx.type = 'json';
+      ctx.body = 'null';
+    }
   });
 
   router.post(name('run_job'), '/jobs/:id/run', ...guard, async (ctx) => {
@@ -185,8 +185,7 @@ export function schedulerRouter(scheduler: Scheduler, options: SchedulerRouterOp
     await options_(ctx, {});
     const before = await requireJob(scheduler, id);
     await runJobNow(scheduler, id);
-    ctx.type = 'json';
-    ctx.body = await jobWithLastRun(scheduler, (await scheduler.getJob(id)) ?? before);
+    await answerJob(ctx, scheduler, (await scheduler.getJob(id)) ?? before);
   });
 
   router.get(name('preview_job'), '/jobs/:id/preview', ...guard, async (ctx) => {
@@ -270,9 +269,11 @@ function jobIdOf(ctx: RouterContext): string {
   return id;
 }
 
-/** The job's JSON text with its `last_run` (the answer's type is set to JSON by the caller). */
-async function jobWithLastRun(scheduler: Scheduler, job: Job): Promise<string> {
-  return jobJSONText(job, (await scheduler.getLastRuns([job.id])).get(job.id) ?? null);
+/** Answers with the job's JSON (written as text) and its `last_run`. */
+async function answerJob(ctx: Context, scheduler: Scheduler, job: Job): Promise<void> {
+  const text = jobJSONText(job, (await scheduler.getLastRuns([job.id])).get(job.id) ?? null);
+  ctx.type = 'json';
+  ctx.body = text;
 }
 
 async function requireJob(scheduler: Scheduler, id: string) {

@@ -92,25 +92,26 @@ const triggersByJob = new Map<string, { readonly text: string; readonly trigger:
 const MAX_SHARED_TRIGGERS = 10_000;
 
 function storedTrigger(id: string, state: Readonly<Record<string, unknown>>, nextRunTime: Date | null, jobText: string | null): Trigger {
-  // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
-  // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
-  const build = () => {
-    const { trigger: kind, ...options } = state;
-    return createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
-  };
   // A date trigger is one date to read: cheaper to build than to look up (a burst of one-off jobs
   // would only fill the map). One without a start date (not written by stateOf) would start at the
   // context's instant: not shared.
-  if (state.trigger === 'date' || state.start_date === undefined || state.start_date === null) return build();
+  if (state.trigger === 'date' || state.start_date === undefined || state.start_date === null) return buildTrigger(state, nextRunTime);
   const text = jobText ?? JSON.stringify(state);
   const shared = triggersByJob.get(id);
   if (shared?.text === text) return shared.trigger;
-  const trigger = build();
+  const trigger = buildTrigger(state, nextRunTime);
   // Re-inserted, so a changed job counts as new for the bound.
   triggersByJob.delete(id);
   triggersByJob.set(id, { text, trigger });
   if (triggersByJob.size > MAX_SHARED_TRIGGERS) triggersByJob.delete(triggersByJob.keys().next().value as string);
   return trigger;
+}
+
+function buildTrigger(state: Readonly<Record<string, unknown>>, nextRunTime: Date | null): Trigger {
+  const { trigger: kind, ...options } = state;
+  // A stored trigger carries its own timezone and start date (stateOf writes both), so the context
+  // is only a fallback; without a next run time, a fixed instant keeps reading state off the wall clock.
+  return createTrigger(String(kind), options, { timezone: 'UTC', now: nextRunTime ?? new Date(0) });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -18,15 +18,33 @@ const STOP = { break: true } as const;
 const compareTimeKeys = (a: TimeKey, b: TimeKey): number =>
   a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0);
 
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
- * Keeps jobs in memory, in two B-trees: by id, and by (next run time, id) for the due look-ups,
- * so both are O(log n). Nothing survives the process: use it for throw-away jobs and tests.
+ * Removed ids the id order may hold before it is rebuilt: at least this many, and more than this
+ * many times the live jobs. Each rebuild then costs at most a quarter of the deletes it replaces.
+ */
+const MIN_STALE_IDS = 1024;
+const STALE_PER_LIVE_ID = 4;
+
+/**
+ * Keeps jobs in memory: by id in a Map, with a B-tree of the ids for pages in id order and one of
+ * (next run time, id) for the due look-ups, so every look-up is O(1) or O(log n). Nothing survives
+ * the process: use it for throw-away jobs and tests.
  *
  * @example
  * new Scheduler({ jobstores: { default: new MemoryJobStore() } })
  */
 export class MemoryJobStore implements JobStore {
-  private readonly byId = new BTree<string, Job>();
+  private readonly byId = new Map<string, Job>();
+  /**
+   * The ids in order, removed ones included until it is rebuilt: a burst of one-off jobs would
+   * otherwise pay a B-tree delete for each run (a fifth of its time). A page skips the removed ids
+   * it meets.
+   */
+  private idOrder = new BTree<string, true>(undefined, compareIds);
+  /** Removed ids still in `idOrder`. */
+  private readonly staleIds = new Set<string>();
   private readonly byTime = new BTree<TimeKey, Job>(undefined, compareTimeKeys);
   readonly runHistory = new MemoryRunHistory();
 
@@ -72,6 +90,8 @@ export class MemoryJobStore implements JobStore {
 
   async removeAllJobs(): Promise<void> {
     this.byId.clear();
+    this.idOrder.clear();
+    this.staleIds.clear();
     this.byTime.clear();
   }
 
@@ -83,8 +103,10 @@ export class MemoryJobStore implements JobStore {
     const limit = page.limit ?? Infinity;
     const jobs: Job[] = [];
     if (limit <= 0) return jobs;
-    this.byId.forRange(page.after ?? '', this.byId.maxKey() ?? '', true, (id, job) => {
+    this.idOrder.forRange(page.after ?? '', this.idOrder.maxKey() ?? '', true, (id) => {
       if (page.after !== undefined && id === page.after) return;
+      const job = this.byId.get(id);
+      if (!job) return;
       jobs.push(job);
       if (jobs.length >= limit) return { break: true };
       return;
@@ -126,18 +148,31 @@ export class MemoryJobStore implements JobStore {
     else this.byTime.deleteRange(low, last, true);
     for (const { job, advance: decision } of acquired) {
       if (decision.kind === 'reschedule') this.index({ ...job, nextRunTime: decision.nextRunTime });
-      else this.byId.delete(job.id);
+      else this.forget(job.id);
     }
     return acquired;
   }
 
   private index(job: Job): void {
+    if (!this.byId.has(job.id) && !this.staleIds.delete(job.id)) this.idOrder.set(job.id, true);
     this.byId.set(job.id, job);
     if (job.nextRunTime) this.byTime.set([job.nextRunTime.getTime(), job.id], job);
   }
 
   private unindex(job: Job): void {
-    this.byId.delete(job.id);
+    this.forget(job.id);
     if (job.nextRunTime) this.byTime.delete([job.nextRunTime.getTime(), job.id]);
+  }
+
+  /** Takes the id out of the map; its place in the id order goes at the next rebuild. */
+  private forget(id: string): void {
+    if (!this.byId.delete(id)) return;
+    this.staleIds.add(id);
+    if (this.staleIds.size >= MIN_STALE_IDS && this.staleIds.size > STALE_PER_LIVE_ID * this.byId.size) {
+      const order = new BTree<string, true>(undefined, compareIds);
+      for (const liveId of [...this.byId.keys()].sort(compareIds)) order.set(liveId, true);
+      this.idOrder = order;
+      this.staleIds.clear();
+    }
   }
 }

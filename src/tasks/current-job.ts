@@ -19,14 +19,15 @@ const SLOT_KEY = Symbol.for('jobclock.currentJob.slot');
 interface CurrentJobSlot {
   readonly storage: AsyncLocalStorage<CurrentJob>;
   running: number;
+  switchingOff: boolean;
 }
 const globalSlot = globalThis as { [SLOT_KEY]?: CurrentJobSlot };
-const slot: CurrentJobSlot = (globalSlot[SLOT_KEY] ??= { storage: new AsyncLocalStorage<CurrentJob>(), running: 0 });
+const slot: CurrentJobSlot = (globalSlot[SLOT_KEY] ??= { storage: new AsyncLocalStorage<CurrentJob>(), running: 0, switchingOff: false });
 
 /**
  * The job whose task is running in this async context, or undefined outside a run. A run lasts
  * from the task's call until the promise it returns settles (a synchronous task: until it returns);
- * work a task leaves going after that sees undefined.
+ * work a task leaves going after that sees undefined once no run is in progress.
  *
  * @example
  * export async function report() { console.log('run of', currentJob()?.id) }
@@ -38,10 +39,9 @@ export function currentJob(): CurrentJob | undefined {
 /**
  * Runs `fn` with `job` as the current job, until its result (a promise: once settled) is there.
  *
- * The storage is switched on only while a run is in progress. On Node 20, an enabled
+ * The storage is switched on only while runs are in progress. On Node 20, an enabled
  * AsyncLocalStorage installs promise hooks that every promise in the process then pays for: about
- * a sixth of a REST request's time, and as much of a burst of synchronous tasks. Switching it on and
- * off costs about a microsecond a run.
+ * a sixth of a REST request's time on a server that has run a job.
  */
 export function runAsJob<T>(job: CurrentJob, fn: () => T): T {
   slot.running++;
@@ -69,7 +69,18 @@ export function runAsJob<T>(job: CurrentJob, fn: () => T): T {
 }
 
 function leaveRun(): void {
-  if (--slot.running === 0) slot.storage.disable();
+  // Switched off once the event loop has come round with no run in progress, not at once: runs
+  // that follow each other in a burst would otherwise switch Node's hooks off and on for each one,
+  // and that costs more than the hooks themselves.
+  if (--slot.running === 0 && !slot.switchingOff) {
+    slot.switchingOff = true;
+    setImmediate(switchOffWhenIdle).unref();
+  }
+}
+
+function switchOffWhenIdle(): void {
+  slot.switchingOff = false;
+  if (slot.running === 0) slot.storage.disable();
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -190,6 +190,29 @@ export function jobStoreContract(harness: StoreHarness): void {
         for (const id of expected) await store.addJob(intervalJob(id, at(i(id))));
         expect(ids(await store.getJobs())).to.deep.equal(expected);
       });
+
+      it('pages the jobs left after thousands were run and removed, some added again', async function () {
+        const store = await openStore();
+        const all = Array.from({ length: 3000 }, (_, n) => `many-${String(n).padStart(4, '0')}`);
+        // Every third job is due at once and removed when acquired, as a burst of one-off jobs is.
+        await store.addJobs(all.map((id, n) => intervalJob(id, n % 3 === 0 ? at(1) : at(10_000))));
+        expect(await store.acquireDueJobs(at(1), 5000, removeAll)).to.have.length(1000);
+        // Then most of the others are removed one by one, and a few of the removed added again.
+        for (const id of all.filter((_, n) => n % 3 === 1)) await store.removeJob(id);
+        const again = all.filter((_, n) => n % 300 === 0);
+        await store.addJobs(again.map((id) => intervalJob(id, at(20_000))));
+        const expected = all.filter((id, n) => n % 3 === 2 || again.includes(id));
+        const paged: string[] = [];
+        for (let after: string | undefined; ; ) {
+          const page = ids(await store.getJobs(after === undefined ? { limit: 700 } : { limit: 700, after }));
+          if (page.length === 0) break;
+          paged.push(...page);
+          after = page.at(-1);
+        }
+        expect(paged).to.deep.equal(expected);
+        expect(ids(await store.getJobs({ after: all[1] as string, limit: 2 }))).to.deep.equal(['many-0002', 'many-0005']);
+        expect(await store.countJobs()).to.deep.equal({ scheduled: expected.length, paused: 0 });
+      });
     });
 
     describe('next run time', function () {

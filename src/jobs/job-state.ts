@@ -32,11 +32,13 @@ export function stateOf(job: Job): JobState {
  * and keep them, they never delete them.
  */
 export function jobFromState(id: string, nextRunTime: Date | null, state: unknown): Job {
-  // The stored text, as read: what the job's shared trigger (if any) must have been built from.
+  // The stored text, as read (a state given as an object, as PostgreSQL's jsonb is, as JSON text).
   const text = typeof state === 'string' ? state : null;
-  if (typeof state === 'string') {
+  if (text !== null) {
+    const shared = sharedRows.get(id);
+    if (shared?.text === text) return handOut(shared, nextRunTime);
     try {
-      state = JSON.parse(state);
+      state = JSON.parse(text);
     } catch (error) {
       throw new JobDeserializationError(id, `invalid JSON (${(error as Error).message})`);
     }
@@ -59,13 +61,20 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
   ) {
     throw new JobDeserializationError(id, 'a field is missing or has the wrong type');
   }
+  // Shared only when the trigger is the same whatever instant the row is read at (see below).
+  const shareable = trigger.trigger !== 'date' && trigger.start_date !== undefined && trigger.start_date !== null;
+  const key = shareable ? (text ?? JSON.stringify(state)) : null;
+  if (key !== null && text === null) {
+    const shared = sharedRows.get(id);
+    if (shared?.text === key) return handOut(shared, nextRunTime);
+  }
   let builtTrigger;
   try {
-    builtTrigger = storedTrigger(id, trigger, nextRunTime, text);
+    builtTrigger = buildTrigger(trigger, nextRunTime);
   } catch (error) {
     throw new JobDeserializationError(id, `bad trigger: ${(error as Error).message}`);
   }
-  return {
+  const job: Job = {
     id,
     name,
     func,
@@ -78,33 +87,78 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
     maxInstances: state.max_instances,
     nextRunTime,
   };
+  if (key === null) return job;
+  // The shared row keeps a job of its own, never handed out: each read gets its own arguments.
+  const shared: SharedRow = { text: key, job: { ...job, args: copyJSON(args), kwargs: copyJSON(kwargs) } };
+  // Re-inserted, so a changed job counts as new for the bound.
+  sharedRows.delete(id);
+  sharedRows.set(id, shared);
+  if (sharedRows.size > MAX_SHARED_ROWS) sharedRows.delete(sharedRows.keys().next().value as string);
+  origins.set(job, shared.job);
+  return job;
 }
 
 /**
- * Triggers rebuilt from stored state, by job id, each with the stored text it was built from (of
- * the job, or of the trigger for a state given as an object). Rebuilding one (parsing its dates,
- * validating every field) costs more than the rest of a row, and a job is read far more often than
- * it changes; triggers are immutable, so each read of an unchanged job can share one. Looked up by
- * the short id, then the text compared: hashing each row's fresh text as the key cost four times
- * as much. Bounded: the oldest entry goes first.
+ * The stored job that `job` was read from, unchanged since, when it is one of the shared rows:
+ * what is derived from a row (such as its REST JSON) can be kept with it.
  */
-const triggersByJob = new Map<string, { readonly text: string; readonly trigger: Trigger }>();
-const MAX_SHARED_TRIGGERS = 10_000;
+export function storedOrigin(job: Job): Job | undefined {
+  return origins.get(job);
+}
 
-function storedTrigger(id: string, state: Readonly<Record<string, unknown>>, nextRunTime: Date | null, jobText: string | null): Trigger {
-  // A date trigger is one date to read: cheaper to build than to look up (a burst of one-off jobs
-  // would only fill the map). One without a start date (not written by stateOf) would start at the
-  // context's instant: not shared.
-  if (state.trigger === 'date' || state.start_date === undefined || state.start_date === null) return buildTrigger(state, nextRunTime);
-  const text = jobText ?? JSON.stringify(state);
-  const shared = triggersByJob.get(id);
-  if (shared?.text === text) return shared.trigger;
-  const trigger = buildTrigger(state, nextRunTime);
-  // Re-inserted, so a changed job counts as new for the bound.
-  triggersByJob.delete(id);
-  triggersByJob.set(id, { text, trigger });
-  if (triggersByJob.size > MAX_SHARED_TRIGGERS) triggersByJob.delete(triggersByJob.keys().next().value as string);
-  return trigger;
+/**
+ * Jobs read from stored state, by job id, each with the stored text it was read from (of the job,
+ * or of the object state as JSON). A read of an unchanged row then parses nothing and rebuilds no
+ * trigger (parsing its dates, validating every field): a job is read far more often than it
+ * changes. What is shared is immutable (the trigger, the strings); the arguments are copied for
+ * each read, since a task may change the ones it is called with. Looked up by the short id, then
+ * the text compared: hashing each row's fresh text as the key cost four times as much. Bounded:
+ * the oldest entry goes first.
+ *
+ * A date trigger, or one stored without a start date (not written by stateOf), is not shared: the
+ * first is one date to read, and a burst of one-off jobs would only churn the map; the second would
+ * start at the instant the row was first read with.
+ */
+interface SharedRow {
+  readonly text: string;
+  readonly job: Job;
+}
+const sharedRows = new Map<string, SharedRow>();
+const MAX_SHARED_ROWS = 10_000;
+const origins = new WeakMap<Job, Job>();
+
+function handOut(shared: SharedRow, nextRunTime: Date | null): Job {
+  const { job } = shared;
+  // Every field written out (not spread): one object shape for every job read.
+  const read: Job = {
+    id: job.id,
+    name: job.name,
+    func: job.func,
+    args: copyJSON(job.args),
+    kwargs: copyJSON(job.kwargs),
+    trigger: job.trigger,
+    executor: job.executor,
+    misfireGraceTime: job.misfireGraceTime,
+    coalesce: job.coalesce,
+    maxInstances: job.maxInstances,
+    nextRunTime,
+  };
+  origins.set(read, job);
+  return read;
+}
+
+/** A copy of a JSON value (what stored arguments are), as `JSON.parse(JSON.stringify(value))` gives. */
+function copyJSON<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map(copyJSON) as T;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item = copyJSON((value as Record<string, unknown>)[key]);
+    // An own "__proto__" key (JSON.parse makes one) stays a key: assigning it would set the prototype.
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: item, enumerable: true, writable: true, configurable: true });
+    else copy[key] = item;
+  }
+  return copy as T;
 }
 
 function buildTrigger(state: Readonly<Record<string, unknown>>, nextRunTime: Date | null): Trigger {

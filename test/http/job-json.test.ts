@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { jobJSONText, jobToJSON } from '../../src/http/job-json.js';
 import type { Job } from '../../src/jobs/job.js';
+import { jobFromState, stateOf } from '../../src/jobs/job-state.js';
 import type { RunRecord, RunStatus } from '../../src/stores/run-history.js';
 import { createTrigger } from '../../src/triggers/trigger-registry.js';
 
@@ -63,6 +64,24 @@ describe('jobJSONText (the REST answer for a job, written directly)', () => {
         expect(jobJSONText(anyJob, asked)).to.equal(written);
       }),
       { seed: 20261203, numRuns: 2000 },
+    );
+  });
+
+  it('is the same for jobs read back from their stored state, read after read, as rows change under one id', () => {
+    fc.assert(
+      fc.property(fc.array(job, { minLength: 1, maxLength: 4 }), fc.option(run, { nil: null }), (versions, lastRun) => {
+        // One id whose row changes from version to version, each read several times (then from the shared row).
+        for (const version of [...versions, ...versions]) {
+          const stored = { ...version, id: 'one-id' };
+          // The same text read with other next run times too (a job that fired, or was paused).
+          const nextRunTimes = [stored.nextRunTime, stored.nextRunTime, new Date((stored.nextRunTime?.getTime() ?? 0) + 1500), null];
+          for (const nextRunTime of nextRunTimes) {
+            const back = jobFromState(stored.id, nextRunTime, JSON.stringify(stateOf(stored)));
+            for (const asked of [lastRun, null, undefined]) expect(jobJSONText(back, asked)).to.equal(JSON.stringify(jobToJSON(back, asked)));
+          }
+        }
+      }),
+      { seed: 20261204, numRuns: 300 },
     );
   });
 });

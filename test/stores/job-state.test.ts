@@ -4,7 +4,8 @@ import type { Job } from '../../src/jobs/job.js';
 import { IntervalTrigger } from '../../src/triggers/interval-trigger.js';
 
 // Stores keep `stateOf(job)` as JSON and read it back with `jobFromState`. Reads of an unchanged
-// row share the rebuilt trigger (triggers are immutable); nothing else of a job is shared.
+// row share what was read the first time (the trigger, immutable, and the strings); each read gets
+// its own arguments.
 
 const job: Job = {
   id: 'nightly',
@@ -63,5 +64,38 @@ describe('job state (what stores write and read back)', () => {
     const second = jobFromState(job.id, new Date('2031-01-01T06:00:00Z'), text);
     expect(second.trigger).to.not.equal(first.trigger);
     expect((second.trigger as IntervalTrigger).startDate).to.not.deep.equal((first.trigger as IntervalTrigger).startDate);
+  });
+
+  it('gives each read of an unchanged row its own arguments: a task changing them changes no later read', () => {
+    const text = JSON.stringify(stateOf({ ...job, id: 'mutated' }));
+    const first = jobFromState('mutated', job.nextRunTime, text);
+    (first.args as unknown[]).push('added by a task');
+    ((first.args[1] as Record<string, unknown>).deep) = false;
+    (first.kwargs as Record<string, unknown>).to = 'changed';
+    const second = jobFromState('mutated', job.nextRunTime, text);
+    expect(second.args).to.deep.equal([1, { deep: true }]);
+    expect(second.kwargs).to.deep.equal({ to: ['ops'] });
+    (second.kwargs.to as string[]).push('dev');
+    expect(jobFromState('mutated', job.nextRunTime, text).kwargs).to.deep.equal({ to: ['ops'] });
+  });
+
+  it('keeps a "__proto__" key of stored arguments as a key on every read', () => {
+    const text = JSON.stringify(stateOf({ ...job, id: 'proto' })).replace('"kwargs":{', '"kwargs":{"__proto__":{"polluted":true},');
+    for (let read = 0; read < 2; read++) {
+      const back = jobFromState('proto', job.nextRunTime, text);
+      expect(Object.keys(back.kwargs)).to.include('__proto__');
+      expect(Object.getPrototypeOf(back.kwargs)).to.equal(Object.prototype);
+      expect((back.kwargs as { polluted?: unknown }).polluted).to.equal(undefined);
+    }
+  });
+
+  it('shares a job state given as an object (PostgreSQL jsonb) as it shares text', () => {
+    const state = stateOf({ ...job, id: 'jsonb' });
+    const first = jobFromState('jsonb', job.nextRunTime, JSON.parse(JSON.stringify(state)));
+    const second = jobFromState('jsonb', new Date('2030-01-02T00:00:00Z'), JSON.parse(JSON.stringify(state)));
+    expect(second.trigger).to.equal(first.trigger);
+    expect(second.nextRunTime).to.deep.equal(new Date('2030-01-02T00:00:00Z'));
+    expect(second.kwargs).to.deep.equal(first.kwargs);
+    expect(second.kwargs).to.not.equal(first.kwargs);
   });
 });

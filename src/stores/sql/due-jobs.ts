@@ -15,8 +15,8 @@ const RESCHEDULED_COLUMNS: readonly SqlColumn[] = [
 
 /**
  * What every pass of the wake loop asks a SQL store: the due jobs, handed out and advanced in one
- * transaction, and when the next one is due. These statements run on every wake-up, so each is
- * compiled once (per shape: with or without jobs left out, limited or not) and run with its values.
+ * transaction (the done ones deleted), and when the next one is due. These statements run on every
+ * wake-up, so each is compiled once (per shape: with or without jobs left out, limited or not) and run with its values.
  *
  * @example
  * const due = new DueJobs(statements, compiled)
@@ -84,7 +84,11 @@ export class DueJobs {
     }
 
     if (rescheduled.length > 0) await this.reschedule(trx, rescheduled, updatedAt);
-    if (removed.length > 0) await trx.deleteFrom('jobs').where('id', 'in', this.statements.idList(removed)).execute();
+    if (removed.length > 0) {
+      await this.compiled.run(trx, 'remove done', (slot) => trx.deleteFrom('jobs').where('id', 'in', this.statements.idListFrom(slot(0))), [
+        this.statements.idListValue(removed),
+      ]);
+    }
     if (unreadable.length > 0) {
       // Kept for a person to repair, but paused: it would otherwise be due, and fail, every time.
       const ids = unreadable.map((error) => error.jobId);

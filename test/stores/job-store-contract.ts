@@ -121,6 +121,7 @@ export function jobStoreContract(harness: StoreHarness): void {
         expect(ids(await store.getJobs())).to.deep.equal([...new Set(names)].sort());
         expectSameJob(await store.lookupJob('taken'), intervalJob('taken', at(1)));
         expectSameJob(await store.lookupJob('n00'), intervalJob('n00', at(2)));
+        expectSameJob(await store.lookupJob('twice'), intervalJob('twice', at(9)));
       });
 
       it('replaces an existing job when asked to', async function () {

@@ -7,7 +7,7 @@ import type { RunHistory } from '../run-history.js';
 import { Batcher } from '../../util/batcher.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type JobRowValues, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
-import { dialectStatements, type DialectStatements } from './dialect-statements.js';
+import { dialectStatements, type DialectStatements, type SqlColumn } from './dialect-statements.js';
 import { DueJobs } from './due-jobs.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
@@ -52,6 +52,14 @@ export interface MigrationStatus {
   /** When it was applied; null while pending. */
   readonly executedAt: Date | null;
 }
+
+/** The columns of the rows of concurrent adds, inserted in one statement. */
+const NEW_ROW_COLUMNS: readonly SqlColumn[] = [
+  { name: 'id', type: 'text' },
+  { name: 'next_run_time', type: 'bigint' },
+  { name: 'state', type: 'text' },
+  { name: 'updated_at', type: 'bigint' },
+];
 
 /**
  * The job store on SQL, SQLite (better-sqlite3) or PostgreSQL (pg), through Kysely. Opening it
@@ -216,24 +224,27 @@ export class SqlJobStore implements JobStore {
   }
 
   /**
-   * Inserts each row in one transaction: a duplicate id refuses that row alone (SQLite undoes only
-   * the failed statement); any other failure rolls all of them back and is every add's answer.
+   * Inserts the rows of concurrent adds (SQLite) in one statement, each row taken unless its id is
+   * already stored or came earlier in the batch: a duplicate refuses that row alone; any other
+   * failure stores none and is every add's answer. One compiled statement whatever the number of
+   * rows, where a statement per row (in one transaction) cost a fifth of a `POST /jobs`.
    */
   private async insertEach(rows: readonly JobRowValues[]): Promise<(Error | null)[]> {
     const { db } = await this.connection();
-    return this.statements.writeTransaction(db, async (trx) => {
-      const answers: (Error | null)[] = [];
-      for (const row of rows) {
-        try {
-          await this.insertRow(trx, row);
-          answers.push(null);
-        } catch (error) {
-          if (!this.statements.isUniqueViolation(error)) throw error;
-          answers.push(new ConflictingIdError(row.id));
-        }
-      }
-      return answers;
-    });
+    const values = this.statements.rowsValues(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]), NEW_ROW_COLUMNS);
+    const { rows: stored } = await this.statements.atomicWrite(db, (trx) =>
+      this.compiled.run(trx, 'insert new jobs', (slot) =>
+        trx
+          .insertInto('jobs')
+          .columns(['id', 'next_run_time', 'state', 'updated_at'])
+          .expression(this.statements.rowsFrom<JobRowValues>(trx, NEW_ROW_COLUMNS, slot))
+          .onConflict((conflict) => conflict.column('id').doNothing())
+          .returning('id'),
+      values),
+    );
+    // Rows go in in their order: of two with one id, the first was stored.
+    const storedIds = new Set(stored.map((row) => row.id));
+    return rows.map((row) => (storedIds.delete(row.id) ? null : new ConflictingIdError(row.id)));
   }
 
   private insertRow(trx: Kysely<JobclockDatabase>, row: JobRowValues) {

@@ -41,7 +41,8 @@ export function authEnabled(options: AuthOptions | undefined): boolean {
  * {@link AuthenticationError}. It reads headers only, so it runs before any body is read.
  */
 export function requireAuth(options: AuthOptions | undefined): (ctx: Context, next: Next) => Promise<void> {
-  if (!authEnabled(options)) return async (_ctx: Context, next: Next) => { await next(); };
+  // Off: straight on, without an async frame of its own on every request.
+  if (!authEnabled(options)) return (_ctx: Context, next: Next) => next();
   const accepts = authenticates(options);
   const users = options?.basic ?? [];
   const challenge = users.length > 0 ? BASIC_CHALLENGE : (options?.challenge ?? 'Bearer realm="jobclock"');

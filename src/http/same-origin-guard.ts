@@ -17,7 +17,7 @@ const MUTATING_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * @example
  * router.post('/jobs', requireSameOrigin, addJob)
  */
-export async function requireSameOrigin(ctx: Context, next: Next): Promise<void> {
+export function requireSameOrigin(ctx: Context, next: Next): Promise<void> {
   if (MUTATING_METHODS.has(ctx.method)) {
     const origin = ctx.get('Origin');
     const fetchSite = ctx.get('Sec-Fetch-Site').toLowerCase();
@@ -28,7 +28,8 @@ export async function requireSameOrigin(ctx: Context, next: Next): Promise<void>
       throw new UnsupportedMediaTypeError('A request from a web page must be sent as Content-Type: application/json');
     }
   }
-  await next();
+  // Not async: a refusal above is thrown to koa-compose, which answers it as a rejected promise.
+  return next();
 }
 
 /** `host[:port]` of an Origin header, lower-case; null when it is not an http(s) origin (`null`, garbage). */

@@ -84,11 +84,7 @@ export class DueJobs {
     }
 
     if (rescheduled.length > 0) await this.reschedule(trx, rescheduled, updatedAt);
-    if (removed.length > 0) {
-      await this.compiled.run(trx, 'remove done', (slot) => trx.deleteFrom('jobs').where('id', 'in', this.statements.idListFrom(slot(0))), [
-        this.statements.idListValue(removed),
-      ]);
-    }
+    if (removed.length > 0) await this.removeDone(trx, removed);
     if (unreadable.length > 0) {
       // Kept for a person to repair, but paused: it would otherwise be due, and fail, every time.
       const ids = unreadable.map((error) => error.jobId);
@@ -99,6 +95,23 @@ export class DueJobs {
         .execute();
     }
     return { acquired, unreadable };
+  }
+
+  /**
+   * Runs the pass's writes once with no rows (they change nothing), in one transaction: their
+   * statements are compiled and prepared, and their code warmed, before the first due job needs them.
+   */
+  async warm(db: Kysely<JobclockDatabase>): Promise<void> {
+    await this.statements.writeTransaction(db, async (trx) => {
+      await this.reschedule(trx, [], 0);
+      await this.removeDone(trx, []);
+    });
+  }
+
+  private async removeDone(trx: Kysely<JobclockDatabase>, ids: readonly string[]): Promise<void> {
+    await this.compiled.run(trx, 'remove done', (slot) => trx.deleteFrom('jobs').where('id', 'in', this.statements.idListFrom(slot(0))), [
+      this.statements.idListValue(ids),
+    ]);
   }
 
   /** Sets the next run time of several jobs in one statement, whatever their number (compiled once). */

@@ -82,6 +82,7 @@ export class SqlJobStore implements JobStore {
   /** The statements of every pass: the due jobs handed out and advanced, the next run time. */
   private readonly due: DueJobs;
   readonly runHistory: RunHistory;
+  private readonly history: SqlRunHistory;
   /**
    * SQLite: the new rows of the adds made in one turn go in one transaction, a group commit (one
    * WAL commit instead of one each); each add still answers for its own row, after the commit.
@@ -102,7 +103,8 @@ export class SqlJobStore implements JobStore {
       sharedAsCluster: target.dialect === 'postgres' && (options.cluster ?? true),
     };
     this.due = new DueJobs(this.statements, this.compiled);
-    this.runHistory = new SqlRunHistory(async () => (await this.connection()).db, this.statements, this.compiled);
+    this.history = new SqlRunHistory(async () => (await this.connection()).db, this.statements, this.compiled);
+    this.runHistory = this.history;
   }
 
   /**
@@ -149,8 +151,12 @@ export class SqlJobStore implements JobStore {
 
   async open(context: StoreContext): Promise<void> {
     if (!this.connecting) {
-      const connecting = openSqlStore(this.setup, context).then((connection) => {
+      const connecting = openSqlStore(this.setup, context).then(async (connection) => {
         this.openCoordination = connection.coordination;
+        // The first due job of a started scheduler would otherwise compile and prepare the run
+        // path's statements (~1 ms on SQLite). Only a speed-up: a store that cannot write yet
+        // (read-only, unreachable) opens as it did, and says so on its first write.
+        await Promise.all([this.due.warm(connection.db), this.history.warm(connection.db)]).catch(() => {});
         return connection;
       });
       this.connecting = connecting;

@@ -34,31 +34,40 @@ export class SqlRunHistory implements RunHistory {
   async recordRuns(runs: readonly RunRecord[]): Promise<void> {
     if (runs.length === 0) return;
     const db = await this.db();
-    for (let start = 0; start < runs.length; start += RECORD_BATCH) {
-      const rows = runs.slice(start, start + RECORD_BATCH).map(rowOfRun);
-      // One statement text for any number of rows, built and compiled once: building a 500-row
-      // VALUES list every time cost more than running it.
-      const values = this.statements.rowsValues(rows.map((row) => RUN_COLUMNS.map((column) => row[column])), RUN_SQL_COLUMNS);
-      await this.compiled.run(db, 'record runs', (slot) =>
-        db
-          .insertInto('runs')
-          .columns(RUN_COLUMNS)
-          .expression(this.statements.rowsFrom<RunRow>(db, RUN_SQL_COLUMNS, slot))
-          .onConflict((conflict) =>
-            conflict.columns(['job_id', 'scheduled_run_time', 'manual_run_id']).doUpdateSet((eb) => ({
-              node_id: eb.ref('excluded.node_id'),
-              status: eb.ref('excluded.status'),
-              started_at: eb.ref('excluded.started_at'),
-              finished_at: eb.ref('excluded.finished_at'),
-              error_message: eb.ref('excluded.error_message'),
-              duration_ms: eb.ref('excluded.duration_ms'),
-              lease_expires_at: null,
-              job_state: null,
-            })),
-          ),
-        values,
-      );
-    }
+    for (let start = 0; start < runs.length; start += RECORD_BATCH) await this.insertRuns(db, runs.slice(start, start + RECORD_BATCH).map(rowOfRun));
+  }
+
+  /**
+   * Runs the run path's insert once with no rows (it records nothing): its statement is compiled
+   * and prepared, and its code warmed, before the first run of a started scheduler needs it.
+   */
+  async warm(db: Kysely<JobclockDatabase>): Promise<void> {
+    await this.insertRuns(db, []);
+  }
+
+  private async insertRuns(db: Kysely<JobclockDatabase>, rows: readonly RunRow[]): Promise<void> {
+    // One statement text for any number of rows, built and compiled once: building a 500-row
+    // VALUES list every time cost more than running it.
+    const values = this.statements.rowsValues(rows.map((row) => RUN_COLUMNS.map((column) => row[column])), RUN_SQL_COLUMNS);
+    await this.compiled.run(db, 'record runs', (slot) =>
+      db
+        .insertInto('runs')
+        .columns(RUN_COLUMNS)
+        .expression(this.statements.rowsFrom<RunRow>(db, RUN_SQL_COLUMNS, slot))
+        .onConflict((conflict) =>
+          conflict.columns(['job_id', 'scheduled_run_time', 'manual_run_id']).doUpdateSet((eb) => ({
+            node_id: eb.ref('excluded.node_id'),
+            status: eb.ref('excluded.status'),
+            started_at: eb.ref('excluded.started_at'),
+            finished_at: eb.ref('excluded.finished_at'),
+            error_message: eb.ref('excluded.error_message'),
+            duration_ms: eb.ref('excluded.duration_ms'),
+            lease_expires_at: null,
+            job_state: null,
+          })),
+        ),
+      values,
+    );
   }
 
   async getRuns(jobId: string, options: { readonly limit?: number } = {}): Promise<RunRecord[]> {

@@ -104,6 +104,7 @@ for (const kind of ['sqlite', 'postgres'] as const satisfies readonly StoreKind[
         expect(all.status).to.equal(200);
         expect(all.json).to.deep.equal([r.json]);
         expect(all.headers.link).to.equal(undefined);
+        for (const answer of [r, one, all]) expect(answer.headers['content-type']).to.equal('application/json; charset=utf-8');
       });
 
       it('answers 409 for a duplicate id, and replaces with replace_existing', async () => {

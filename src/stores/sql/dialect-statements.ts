@@ -1,5 +1,4 @@
 import { sql, type Kysely, type RawBuilder, type SelectQueryBuilder } from 'kysely';
-import type { JobRowValues } from './job-rows.js';
 import type { JobclockDatabase, StoreDialect } from './schema.js';
 import type { SqlTarget } from './sql-target.js';
 
@@ -9,7 +8,7 @@ import type { SqlTarget } from './sql-target.js';
  *
  * @example
  * const statements = dialectStatements(target)
- * await statements.writeTransaction(db, (trx) => statements.insertMany(trx, rows, false))
+ * await statements.writeTransaction(db, (trx) => trx.deleteFrom('jobs').where('id', 'in', statements.idList(ids)).execute())
  */
 export interface DialectStatements {
   readonly dialect: StoreDialect;
@@ -31,8 +30,6 @@ export interface DialectStatements {
    * and a migration that fails half-way leaves nothing behind.
    */
   guardMigrations<T>(db: Kysely<JobclockDatabase>, migrate: (db: Kysely<JobclockDatabase>) => Promise<T>): Promise<T>;
-  /** Inserts several job rows in one statement (`replace`: an existing id is overwritten). */
-  insertMany(trx: Kysely<JobclockDatabase>, rows: readonly JobRowValues[], replace: boolean): Promise<void>;
   /**
    * A list of ids for `where('id', 'in', …)` as ONE parameter, so the statement text is the same
    * for any number of ids (one cached statement) and never nears SQLite's parameter limit.
@@ -59,7 +56,7 @@ export interface DialectStatements {
 /** A column of {@link DialectStatements.rowsFrom}: its name and PostgreSQL type. */
 export interface SqlColumn {
   readonly name: string;
-  readonly type: 'text' | 'bigint';
+  readonly type: 'text' | 'bigint' | 'jsonb';
 }
 
 /** The statements for a target's dialect. */
@@ -97,22 +94,6 @@ const sqliteStatements: DialectStatements = {
     // Kysely's SQLite adapter takes no migration lock and runs no transaction (it assumes one
     // process). SQLite's DDL is transactional, so one IMMEDIATE transaction gives both.
     return sqliteStatements.writeTransaction(db, migrate);
-  },
-  async insertMany(trx, rows, replace) {
-    // The rows travel as one JSON array parameter, whatever their number (SQLite caps parameters).
-    const values = JSON.stringify(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]));
-    const source = trx
-      .selectFrom(sql<{ value: string }>`json_each(${values})`.as('v'))
-      .select([
-        sql<string>`v.value ->> 0`.as('id'),
-        sql<number | null>`v.value ->> 1`.as('next_run_time'),
-        sql<string>`v.value ->> 2`.as('state'),
-        sql<number>`v.value ->> 3`.as('updated_at'),
-      ])
-      // SQLite needs a WHERE before ON CONFLICT when the rows come from a SELECT.
-      .where(sql<boolean>`true`);
-    const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
-    await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
   },
   rowsValues(rows) {
     return [JSON.stringify(rows)];
@@ -163,23 +144,6 @@ const postgresStatements: DialectStatements = {
     // Kysely's PostgreSQL adapter already holds an advisory lock and a transaction per run.
     return migrate(db);
   },
-  async insertMany(trx, rows, replace) {
-    // One statement with four array parameters, whatever the batch size: INSERT … SELECT FROM unnest(…).
-    const source = trx
-      .selectFrom(
-        sql`unnest(${rows.map((row) => row.id)}::text[], ${rows.map((row) => row.next_run_time)}::bigint[], ${rows.map((row) => row.state)}::jsonb[], ${rows.map((row) => row.updated_at)}::bigint[])`.as<'v'>(
-          sql`v(id, next_run_time, state, updated_at)`,
-        ),
-      )
-      .select([
-        sql<string>`v.id`.as('id'),
-        sql<number | null>`v.next_run_time`.as('next_run_time'),
-        sql<string>`v.state`.as('state'),
-        sql<number>`v.updated_at`.as('updated_at'),
-      ]);
-    const insert = trx.insertInto('jobs').columns(['id', 'next_run_time', 'state', 'updated_at']).expression(source);
-    await (replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert).execute();
-  },
   rowsValues(rows, columns) {
     return columns.map((_, index) => rows.map((row) => row[index]));
   },
@@ -206,13 +170,6 @@ const postgresStatements: DialectStatements = {
     const code = errorCode(error);
     return code === '22P05' || code === '22P02';
   },
-};
-
-/** An upsert's SET: every written column from the row that conflicted (`excluded`). */
-const excludedJobColumns = {
-  next_run_time: sql<number | null>`excluded.next_run_time`,
-  state: sql<string>`excluded.state`,
-  updated_at: sql<number>`excluded.updated_at`,
 };
 
 function errorCode(error: unknown): unknown {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
@@ -53,13 +53,20 @@ export interface MigrationStatus {
   readonly executedAt: Date | null;
 }
 
-/** The columns of the rows of concurrent adds, inserted in one statement. */
-const NEW_ROW_COLUMNS: readonly SqlColumn[] = [
+/** A job row's columns, for inserting many rows with one statement (`state` is jsonb on PostgreSQL). */
+const JOB_ROW_COLUMNS: readonly SqlColumn[] = [
   { name: 'id', type: 'text' },
   { name: 'next_run_time', type: 'bigint' },
-  { name: 'state', type: 'text' },
+  { name: 'state', type: 'jsonb' },
   { name: 'updated_at', type: 'bigint' },
 ];
+
+/** An upsert's SET: every written column from the row that conflicted (`excluded`). */
+const excludedJobColumns = {
+  next_run_time: sql<number | null>`excluded.next_run_time`,
+  state: sql<string>`excluded.state`,
+  updated_at: sql<number>`excluded.updated_at`,
+};
 
 /**
  * The job store on SQL, SQLite (better-sqlite3) or PostgreSQL (pg), through Kysely. Opening it
@@ -217,7 +224,7 @@ export class SqlJobStore implements JobStore {
       // One transaction: a conflict (or any failure) adds none of them.
       await this.statements.writeTransaction(db, async (trx) => {
         for (let start = 0; start < rows.length; start += INSERT_BATCH) {
-          await this.statements.insertMany(trx, rows.slice(start, start + INSERT_BATCH), options.replaceExisting ?? false);
+          await this.insertRows(trx, rows.slice(start, start + INSERT_BATCH), options.replaceExisting ?? false);
         }
       });
     } catch (error) {
@@ -237,20 +244,35 @@ export class SqlJobStore implements JobStore {
    */
   private async insertEach(rows: readonly JobRowValues[]): Promise<(Error | null)[]> {
     const { db } = await this.connection();
-    const values = this.statements.rowsValues(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]), NEW_ROW_COLUMNS);
     const { rows: stored } = await this.statements.atomicWrite(db, (trx) =>
-      this.compiled.run(trx, 'insert new jobs', (slot) =>
-        trx
-          .insertInto('jobs')
-          .columns(['id', 'next_run_time', 'state', 'updated_at'])
-          .expression(this.statements.rowsFrom<JobRowValues>(trx, NEW_ROW_COLUMNS, slot))
-          .onConflict((conflict) => conflict.column('id').doNothing())
-          .returning('id'),
-      values),
+      this.compiled.run(trx, 'insert jobs, skip taken ids', (slot) =>
+        this.jobRowsInsert(trx, slot).onConflict((conflict) => conflict.column('id').doNothing()).returning('id'),
+      this.jobRowsValues(rows)),
     );
     // Rows go in in their order: of two with one id, the first was stored.
     const storedIds = new Set(stored.map((row) => row.id));
     return rows.map((row) => (storedIds.delete(row.id) ? null : new ConflictingIdError(row.id)));
+  }
+
+  /** Inserts job rows with one statement, compiled once (`replace`: an existing id is overwritten, else it fails the statement). */
+  private async insertRows(trx: Kysely<JobclockDatabase>, rows: readonly JobRowValues[], replace: boolean): Promise<void> {
+    await this.compiled.run(trx, `insert jobs${replace ? ', replace taken ids' : ''}`, (slot) => {
+      const insert = this.jobRowsInsert(trx, slot);
+      return replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert;
+    }, this.jobRowsValues(rows));
+  }
+
+  /** `INSERT INTO jobs … SELECT` the rows of {@link jobRowsValues}, whatever their number. */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- CompiledStatements' slot: a value of the type its place takes
+  private jobRowsInsert(trx: Kysely<JobclockDatabase>, slot: <T>(index: number) => T) {
+    return trx
+      .insertInto('jobs')
+      .columns(['id', 'next_run_time', 'state', 'updated_at'])
+      .expression(this.statements.rowsFrom<JobRowValues>(trx, JOB_ROW_COLUMNS, slot));
+  }
+
+  private jobRowsValues(rows: readonly JobRowValues[]): unknown[] {
+    return this.statements.rowsValues(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]), JOB_ROW_COLUMNS);
   }
 
   private insertRow(trx: Kysely<JobclockDatabase>, row: JobRowValues) {

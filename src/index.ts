@@ -31,7 +31,7 @@ export { createJobStore } from './stores/store-url.js';
 export { MissingDriverError } from './stores/sql/driver-import.js';
 export type { DriverPackage } from './stores/sql/driver-import.js';
 
-export type { Executor, Submission, TaskInvoker, TaskInvocation } from './executors/executor.js';
+export type { Executor, InlineSubmission, Submission, TaskInvoker, TaskInvocation } from './executors/executor.js';
 export { AsyncExecutor } from './executors/async-executor.js';
 export { WorkerExecutor } from './executors/worker-executor.js';
 

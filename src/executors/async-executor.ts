@@ -21,6 +21,7 @@ export class AsyncExecutor extends PooledExecutor {
     await super.start();
   }
 
-  protected readonly invoke: TaskInvoker = async ({ task, args, kwargs, jobId, scheduledRunTime }) =>
+  // Not async: a plain task's return value (or throw) comes straight back, with no promise per run.
+  protected readonly invoke: TaskInvoker = ({ task, args, kwargs, jobId, scheduledRunTime }) =>
     runAsJob({ id: jobId, scheduledRunTime }, () => invokeTask(task.fn, args, kwargs));
 }

@@ -19,8 +19,9 @@ export interface Executor {
    * Optional, what `submit` does with a callback instead of a promise (a burst of thousands of runs
    * feels every promise): `settled` is called once, with `failed` true and the error when the
    * submission threw or could not be queued; it must not throw. The scheduler uses it when present.
+   * The submission may finish in the call itself: then it returns undefined, not a promise.
    */
-  submitThen?(submission: Submission, settled: (failed: boolean, error?: unknown) => void): void;
+  submitThen?(submission: InlineSubmission, settled: (failed: boolean, error?: unknown) => void): void;
   /** Stops taking submissions; with `wait`, resolves once the running and queued ones have finished. */
   shutdown(options: { readonly wait: boolean }): Promise<void>;
 }
@@ -34,12 +35,24 @@ export interface Executor {
 export type Submission = (invoke: TaskInvoker) => Promise<void>;
 
 /**
- * Calls a task once, resolving with its return value or rejecting with what it threw.
+ * A {@link Submission} that, when every task call it made answered at once (a task that is not
+ * async, on an executor whose `invoke` calls it in this thread), has finished when it returns: it
+ * returns undefined then, else the promise. Only `submitThen` is handed one.
+ *
+ * @example
+ * const submission: InlineSubmission = (invoke) => { const result = invoke(invocation); return result instanceof Promise ? result.then(() => {}) : undefined }
+ */
+export type InlineSubmission = (invoke: TaskInvoker) => Promise<void> | undefined;
+
+/**
+ * Calls a task once: a promise that resolves with its return value or rejects with what it threw,
+ * or, when the call is made in this thread and the task is not async, what the task returned (a
+ * throw then throws). A burst of thousands of plain tasks then costs no promise per run.
  *
  * @example
  * const invoke: TaskInvoker = async ({ task, args, kwargs }) => invokeTask(task.fn, args, kwargs)
  */
-export type TaskInvoker = (invocation: TaskInvocation) => Promise<unknown>;
+export type TaskInvoker = (invocation: TaskInvocation) => unknown;
 
 /**
  * One call of a task: what it runs, with which arguments, for which run of which job.

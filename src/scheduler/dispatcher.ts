@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock/clock.js';
 import { MaxInstancesReachedError, SchedulerNotRunningError, UnknownComponentError } from '../errors.js';
-import type { Executor, Submission } from '../executors/executor.js';
+import type { Executor, InlineSubmission } from '../executors/executor.js';
 import type { Job } from '../jobs/job.js';
 import type { ClaimedRuns } from '../stores/cluster-coordination.js';
 import type { AcquiredJob } from '../stores/job-store.js';
@@ -165,7 +165,7 @@ export class Dispatcher {
     // else the job's next claim (a backlog's next batch) would count it and be refused. The
     // executor's slot is free meanwhile. (The submission's history writes: one promise per batch.)
     const writes = store.cluster ? new Set<Promise<void>>() : null;
-    const submission: Submission = single
+    const submission: InlineSubmission = single
       ? (invoke) => this.runs.once(invoke, jobstore, store, job, task, single)
       : (invoke) => this.runs.inOrder(invoke, jobstore, store, job, task, runTimes, writes);
     // Resolves once the instance has ended (no promise when that is at once: outside a cluster).
@@ -179,7 +179,8 @@ export class Dispatcher {
       executor.submitThen(submission, (failed, error) => void settled(failed, error));
       return 'submitted';
     }
-    return executor.submit(submission).then(
+    // `submit` takes a submission that always answers a promise.
+    return executor.submit(async (invoke) => submission(invoke)).then(
       () => settled(false),
       (error: unknown) => settled(true, error),
     );

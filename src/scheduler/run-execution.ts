@@ -6,6 +6,7 @@ import type { ResolvedTask } from '../tasks/task-registry.js';
 import type { EventBus } from './events.js';
 import type { Logger } from './logger.js';
 import type { RunLog } from './run-log.js';
+import { isPromiseLike } from '../util/promise-like.js';
 
 /** How one task call ended. */
 export type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
@@ -105,22 +106,29 @@ export class RunExecution {
 
   /**
    * {@link inOrder} for one run time outside a cluster, without an async frame: the same
-   * misfire check, events and run-history record, one promise instead of three.
+   * misfire check, events and run-history record. A task that answers at once (not async, called
+   * in this thread) has its outcome reported before this returns, and undefined is returned: no
+   * promise at all; otherwise one, instead of three.
    */
-  once(invoke: TaskInvoker, jobstore: string, store: JobStore, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<void> {
+  once(invoke: TaskInvoker, jobstore: string, store: JobStore, job: Job, task: ResolvedTask, scheduledRunTime: Date): Promise<void> | undefined {
     const startedAt = this.parts.clock.now();
     if (job.misfireGraceTime !== null && startedAt.getTime() - scheduledRunTime.getTime() > job.misfireGraceTime * 1000) {
       this.reportMissed(jobstore, store, job, { first: scheduledRunTime, last: scheduledRunTime, count: 1 }, true);
-      return Promise.resolve();
+      return undefined;
     }
-    let called: Promise<unknown>;
+    const record = (outcome: Outcome) => void this.parts.runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
+    let called: unknown;
     try {
       called = invoke({ task, args: job.args, kwargs: job.kwargs, jobId: job.id, scheduledRunTime });
     } catch (error) {
-      called = Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      record(this.failed(jobstore, job, scheduledRunTime, startedAt, error));
+      return undefined;
     }
-    const record = (outcome: Outcome) => void this.parts.runLog.finish(store, { jobId: job.id, scheduledRunTime, startedAt, ...statusOf(outcome) });
-    return called.then(
+    if (!isPromiseLike(called)) {
+      record(this.executed(jobstore, job, scheduledRunTime, startedAt, called));
+      return undefined;
+    }
+    return Promise.resolve(called).then(
       (retval) => record(this.executed(jobstore, job, scheduledRunTime, startedAt, retval)),
       (error: unknown) => record(this.failed(jobstore, job, scheduledRunTime, startedAt, error)),
     );

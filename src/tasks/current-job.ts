@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { isPromiseLike } from '../util/promise-like.js';
 
 /**
  * What a running task can learn about its run.
@@ -81,10 +82,6 @@ function leaveRun(): void {
 function switchOffWhenIdle(): void {
   slot.switchingOff = false;
   if (slot.running === 0) slot.storage.disable();
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
 /**

@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import path from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { AsyncExecutor } from '../../src/executors/async-executor.js';
+import type { TaskInvoker } from '../../src/executors/executor.js';
 import { WorkerExecutor } from '../../src/executors/worker-executor.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
+import { currentJob } from '../../src/tasks/current-job.js';
 import { gate } from '../helpers/harness.js';
 
 describe('executors', () => {
@@ -51,6 +53,52 @@ describe('executors', () => {
       ['ok', false, undefined],
       ['threw', true, boom],
     ]);
+  });
+
+  it('a submission that finished in the call settles, and its slot goes on with the queue in order, however long', async () => {
+    const executor = new AsyncExecutor({ maxConcurrency: 1 });
+    await executor.start();
+    const g = gate();
+    const order: number[] = [];
+    const settled: [number, boolean, unknown][] = [];
+    const boom = new Error('inline boom');
+    // The first holds the only slot, so the rest queue up behind it.
+    executor.submitThen(() => g.promise, (failed) => settled.push([-1, failed, undefined]));
+    const count = 100_000;
+    for (let i = 0; i < count; i++) {
+      executor.submitThen(
+        () => {
+          order.push(i);
+          if (i === 7) throw boom;
+          return undefined;
+        },
+        (failed, error) => settled.push([i, failed, error]),
+      );
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(order).to.have.length(0);
+    // Each inline submission is followed by the next in one loop: a frame each would overflow the stack.
+    g.open();
+    await executor.shutdown({ wait: true });
+    expect(order).to.have.length(count);
+    expect(order.every((value, index) => value === index)).to.equal(true);
+    expect(settled).to.have.length(count + 1);
+    expect(settled[0]).to.deep.equal([-1, false, undefined]);
+    expect(settled[8]).to.deep.equal([7, true, boom]);
+    expect(settled.filter(([, failed]) => failed)).to.have.length(1);
+  });
+
+  it("AsyncExecutor's invoke answers a plain task's value (or throw) at once, and an async task's as a promise, both inside currentJob", async () => {
+    const executor = new AsyncExecutor({ maxConcurrency: 1 });
+    await executor.start();
+    const invoke = (executor as unknown as { invoke: TaskInvoker }).invoke;
+    const call = (fn: (...args: unknown[]) => unknown) => invoke({ task: { reference: 't:f', fn, file: null, exportName: 'f' }, args: [2], kwargs: {}, jobId: 'j', scheduledRunTime: new Date(5) });
+    expect(call((n) => [n, currentJob()?.id])).to.deep.equal([2, 'j']);
+    expect(() => call(() => { throw new Error('plain boom'); })).to.throw('plain boom');
+    const pending = call(async (n) => { await Promise.resolve(); return [n, currentJob()?.id]; });
+    expect(pending).to.be.instanceOf(Promise);
+    expect(await pending).to.deep.equal([2, 'j']);
+    await executor.shutdown({ wait: true });
   });
 
   it('defaults to 10 at once, as APScheduler', () => {

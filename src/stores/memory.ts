@@ -43,8 +43,8 @@ export class MemoryJobStore implements JobStore {
    * it meets.
    */
   private idOrder = new BTree<string, true>(undefined, compareIds);
-  /** Removed ids still in `idOrder`. */
-  private readonly staleIds = new Set<string>();
+  /** How many removed ids `idOrder` still holds (a count: a set of them cost a hash insert per run). */
+  private staleIds = 0;
   private readonly byTime = new BTree<TimeKey, Job>(undefined, compareTimeKeys);
   readonly runHistory = new MemoryRunHistory();
 
@@ -91,7 +91,7 @@ export class MemoryJobStore implements JobStore {
   async removeAllJobs(): Promise<void> {
     this.byId.clear();
     this.idOrder.clear();
-    this.staleIds.clear();
+    this.staleIds = 0;
     this.byTime.clear();
   }
 
@@ -154,7 +154,8 @@ export class MemoryJobStore implements JobStore {
   }
 
   private index(job: Job): void {
-    if (!this.byId.has(job.id) && !this.staleIds.delete(job.id)) this.idOrder.set(job.id, true);
+    // A new id goes into the id order; a removed one coming back is still there (set answers false).
+    if (!this.byId.has(job.id) && !this.idOrder.set(job.id, true)) this.staleIds--;
     this.byId.set(job.id, job);
     if (job.nextRunTime) this.byTime.set([job.nextRunTime.getTime(), job.id], job);
   }
@@ -167,12 +168,12 @@ export class MemoryJobStore implements JobStore {
   /** Takes the id out of the map; its place in the id order goes at the next rebuild. */
   private forget(id: string): void {
     if (!this.byId.delete(id)) return;
-    this.staleIds.add(id);
-    if (this.staleIds.size >= MIN_STALE_IDS && this.staleIds.size > STALE_PER_LIVE_ID * this.byId.size) {
+    this.staleIds++;
+    if (this.staleIds >= MIN_STALE_IDS && this.staleIds > STALE_PER_LIVE_ID * this.byId.size) {
       const order = new BTree<string, true>(undefined, compareIds);
       for (const liveId of [...this.byId.keys()].sort(compareIds)) order.set(liveId, true);
       this.idOrder = order;
-      this.staleIds.clear();
+      this.staleIds = 0;
     }
   }
 }

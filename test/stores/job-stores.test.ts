@@ -6,7 +6,9 @@ import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { JobclockDatabase } from '../../src/stores/sql/schema.js';
 import { MemoryJobStore } from '../../src/stores/memory.js';
 import { createJobStore } from '../../src/stores/store-url.js';
+import { at, intervalJob } from './job-fixtures.js';
 import { jobStoreContract, type StoreLocation } from './job-store-contract.js';
+import { expect } from 'chai';
 import { PG_URL, createTestSchema, requirePostgres, tableIn } from './postgres-test-db.js';
 
 const DEFAULT_PREFIX = 'jobclock_';
@@ -16,6 +18,30 @@ jobStoreContract({
   async location(): Promise<StoreLocation> {
     return { create: () => new MemoryJobStore(), persistent: false, dispose: async () => {} };
   },
+});
+
+describe('MemoryJobStore: the id order', () => {
+  it('counts the removed ids it still holds exactly, through removals, re-adds and replaces, and drops them in a rebuild', async () => {
+    const store = new MemoryJobStore();
+    const inner = store as unknown as { idOrder: { size: number }; staleIds: number; byId: Map<string, unknown> };
+    const consistent = () => expect(inner.idOrder.size).to.equal(inner.byId.size + inner.staleIds);
+    const all = Array.from({ length: 3000 }, (_, n) => `j-${String(n).padStart(4, '0')}`);
+    await store.addJobs(all.map((id) => intervalJob(id, at(10))));
+    for (const id of all.slice(0, 1000)) await store.removeJob(id);
+    expect(inner.staleIds).to.equal(1000);
+    consistent();
+    // Removed ids added again are already in the order: no longer stale, not held twice.
+    await store.addJobs(all.slice(0, 300).map((id) => intervalJob(id, at(20))));
+    await store.addJob(intervalJob(all[2000] as string, at(30)), { replaceExisting: true });
+    await store.updateJob(intervalJob(all[300 + 1000] as string, at(40)));
+    expect(inner.staleIds).to.equal(700);
+    consistent();
+    // Removing all but a few makes the removed ids outnumber the live ones: the order is rebuilt.
+    for (const id of all.slice(0, 2990)) await store.removeJob(id).catch(() => {});
+    consistent();
+    expect(inner.idOrder.size).to.be.at.most(inner.byId.size + 1024);
+    expect((await store.getJobs()).map((job) => job.id)).to.deep.equal(all.slice(2990));
+  });
 });
 
 jobStoreContract({

@@ -48,7 +48,7 @@ export type { TaskFunction, ResolvedTask } from './tasks/task-registry.js';
 export { currentJob } from './tasks/current-job.js';
 export type { CurrentJob } from './tasks/current-job.js';
 
-export type { Clock, TimerHandle } from './clock/clock.js';
+export type { Clock, TimerHandle, TimerOptions } from './clock/clock.js';
 export { ManualClock, systemClock } from './clock/clock.js';
 
 export * from './errors.js';

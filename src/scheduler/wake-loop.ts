@@ -217,10 +217,11 @@ export class WakeLoop {
       return;
     }
     this.armedFor = at;
+    // Precise: a job's start is due on its millisecond, not when Node's timer gets round to it.
     this.timer = clock.setTimer(() => {
       this.timer = null;
       this.armedFor = null;
       this.wakeUp();
-    }, at - clock.now().getTime());
+    }, at - clock.now().getTime(), { precise: true });
   }
 }

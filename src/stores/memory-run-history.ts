@@ -50,8 +50,18 @@ export class MemoryRunHistory implements RunHistory {
   }
 
   private record(run: RunRecord): void {
-    const runs = this.byJob.get(run.jobId) ?? [];
+    const runs = this.byJob.get(run.jobId);
+    // A job's first run (every run of a burst of one-off jobs), and a run after the last: no search.
+    if (runs === undefined) {
+      this.byJob.set(run.jobId, [run]);
+      return;
+    }
     const time = run.scheduledRunTime.getTime();
+    if ((runs.at(-1)?.scheduledRunTime.getTime() ?? -Infinity) < time) {
+      runs.push(run);
+      if (runs.length > HARD_LIMIT_PER_JOB) runs.splice(0, runs.length - HARD_LIMIT_PER_JOB);
+      return;
+    }
     // Runs arrive nearly in time order: search from the end.
     let index = runs.length;
     while (index > 0 && (runs[index - 1]?.scheduledRunTime.getTime() ?? -Infinity) > time) index--;
@@ -61,6 +71,5 @@ export class MemoryRunHistory implements RunHistory {
     if (same > 0 && runs[same - 1]?.scheduledRunTime.getTime() === time) runs[same - 1] = run;
     else runs.splice(index, 0, run);
     if (runs.length > HARD_LIMIT_PER_JOB) runs.splice(0, runs.length - HARD_LIMIT_PER_JOB);
-    this.byJob.set(run.jobId, runs);
   }
 }

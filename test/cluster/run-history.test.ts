@@ -206,5 +206,32 @@ for (const harness of harnesses) {
       expect(await history.trimRuns({ maxPerJob: 0, maxAgeMs: 0 }, at(100), 100)).to.equal(2);
       expect((await history.getRuns('c')).map((run) => run.status)).to.deep.equal(['running']);
     });
+
+    it('keeps a job\'s runs in time order as they arrive in any order, a record of the same run replacing the first', async () => {
+      await scheduler.getJobs(); // opens the store
+      const history = store.runHistory!;
+      const record = (seconds: number, status: RunRecord['status'], manualRunId: string | null = null): RunRecord => ({
+        jobId: 'j',
+        scheduledRunTime: at(seconds),
+        trigger: manualRunId === null ? 'scheduled' : 'manual',
+        manualRunId,
+        nodeId: 'n',
+        status,
+        startedAt: at(seconds),
+        finishedAt: at(seconds),
+        errorMessage: null,
+        durationMs: 0,
+      });
+      await history.recordRuns([record(5, 'ok')]);
+      await history.recordRuns([record(9, 'ok'), record(2, 'ok')]);
+      await history.recordRuns([record(7, 'ok'), record(5, 'error', 'm1')]);
+      await history.recordRuns([record(9, 'error'), record(1, 'ok')]);
+      const runs = await history.getRuns('j', { limit: 10 });
+      const seconds = (run: RunRecord) => (run.scheduledRunTime.getTime() - at(0).getTime()) / 1000;
+      expect(runs.map(seconds)).to.deep.equal([9, 7, 5, 5, 2, 1]);
+      expect(runs[0]?.status).to.equal('error');
+      // A manual run of the same millisecond is a run of its own.
+      expect(runs.filter((run) => seconds(run) === 5).map((run) => `${run.status} ${run.manualRunId}`).sort()).to.deep.equal(['error m1', 'ok null']);
+    });
   });
 }

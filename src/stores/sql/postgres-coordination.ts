@@ -82,8 +82,13 @@ export class PostgresCoordination implements ClusterCoordination {
           finished_at: sql<number | null>`case when v.status = 'missed' then ${slot(3)}::bigint end`,
           lease_expires_at: sql<number | null>`case when v.status = 'running' then ${slot(4)}::bigint end`,
         }))
+        // `job_id = any(…)` as well as the join: on a runs table PostgreSQL has no statistics for
+        // yet (a new store's first burst), its planner otherwise scans every claimed run and
+        // compares each with every mark (2.5 ms instead of 0.3 ms for 10 marks among 1,000 claims).
+        .where('runs.job_id', '=', sql<string>`any(${slot(0)}::text[])`)
         .whereRef('runs.job_id', '=', 'v.job_id')
         .whereRef('runs.scheduled_run_time', '=', 'v.scheduled_run_time')
+        .where('runs.manual_run_id', '=', '')
         .where('runs.node_id', '=', slot<string>(5))
         .where('runs.status', '=', 'claimed')
         .returning(['runs.job_id', 'runs.scheduled_run_time']),
@@ -216,7 +221,9 @@ export class PostgresCoordination implements ClusterCoordination {
     const rows = await trx
       .selectFrom('runs')
       .select((eb) => ['job_id', eb.fn.count<number>('claim_id').distinct().as('instances')])
-      .where('job_id', 'in', sql<string>`(select unnest(${[...jobIds]}::text[]))`)
+      // One array parameter; `in (select unnest(…))` let the planner, without statistics, compare
+      // every live run with every job id (8 ms instead of 0.2 ms for 100 jobs among 1,000 runs).
+      .where('job_id', '=', sql<string>`any(${[...jobIds]}::text[])`)
       .where('status', 'in', LIVE)
       .where('lease_expires_at', '>', now)
       .groupBy('job_id')

@@ -51,14 +51,25 @@ function asJSON(value: unknown): unknown {
   // What JSON gives back for these, without the round trip (a non-finite number becomes null).
   if (typeof value === 'boolean') return value;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  return JSON.parse(retvalJSONText(value)) as unknown;
+}
+
+/**
+ * `eventToJSON`'s `retval` as JSON text: the value's JSON when it has one of at most 4 KiB, else a
+ * JSON string saying what it was. Taken once, it is the value as it was at that moment.
+ *
+ * @example
+ * retvalJSONText({ rows: 3 }) // '{"rows":3}'
+ */
+export function retvalJSONText(value: unknown): string {
   let text: string | undefined;
   try {
     text = JSON.stringify(value);
   } catch {
-    return String(value);
+    return JSON.stringify(String(value));
   }
-  if (text === undefined) return String(value);
+  if (text === undefined) return value === undefined ? 'null' : JSON.stringify(String(value));
   // Events are kept for clients that reconnect: a huge return value is not worth keeping there.
-  if (text.length > MAX_RETVAL_CHARS) return `(${text.length} characters of JSON, not shown)`;
-  return JSON.parse(text) as unknown;
+  if (text.length > MAX_RETVAL_CHARS) return JSON.stringify(`(${text.length} characters of JSON, not shown)`);
+  return text;
 }

@@ -3,7 +3,7 @@ import type { TimerHandle } from '../clock/clock.js';
 import { ValidationError } from '../errors.js';
 import type { SchedulerEvent } from '../scheduler/events.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
-import { eventToJSON } from './event-json.js';
+import { eventToJSON, retvalJSONText } from './event-json.js';
 
 /**
  * How `GET {prefix}/events` streams.
@@ -20,14 +20,17 @@ export interface EventStreamOptions {
 
 /**
  * One event as it goes on the wire. Its frame is written when first sent: a burst with no client
- * listening then costs an id and a place in the buffer per event, not its JSON. An event that holds
- * an error or a task's return value (a string, an object…) is framed at once, so the buffer never
- * keeps a large value alive, nor shows one as it was changed after the run.
+ * listening then costs an id and a place in the buffer per event, not its JSON. A task's return
+ * value (a string, an object…) is taken as JSON text at once and the event kept without it, so the
+ * buffer never keeps a large value alive, nor shows one as it was changed after the run; an event
+ * that holds an error is framed at once.
  */
 interface StreamedEvent {
   readonly id: number;
-  /** Until the frame is made. */
+  /** Until the frame is made (without its `retval` when `retval` is set). */
   event: SchedulerEvent | null;
+  /** The return value's JSON text, taken when the event came. */
+  retval: string | null;
   frame: string | null;
 }
 
@@ -43,8 +46,12 @@ export class EventStreamHub {
   /** The latest events, oldest first from `oldest` (a ring: no shifting as each event comes). */
   private readonly buffer: StreamedEvent[] = [];
   private oldest = 0;
-  /** The frame of each event, set by the hub's listener (registered first, so it runs before any client's). */
+  /**
+   * The frame of each event, set by the hub's listener (registered first, so it runs before any
+   * client's) while some client listens: with none, an event needs no entry here.
+   */
   private readonly frames = new WeakMap<SchedulerEvent, StreamedEvent>();
+  private clients = 0;
   // Ids start at the current time in µs, so they keep increasing across restarts of the process: an
   // id from before a restart is older than every buffered event and gets the whole buffer.
   private lastId: number;
@@ -94,16 +101,24 @@ export class EventStreamHub {
     };
     keepAlive = clock.setTimer(ping, this.keepAliveMs);
     this.scheduler.on('*', onEvent);
+    this.clients += 1;
     res.once('close', () => {
+      this.clients -= 1;
       this.scheduler.off('*', onEvent);
       clock.clearTimer(keepAlive);
     });
   }
 
   private record(event: SchedulerEvent): void {
-    const streamed: StreamedEvent = { id: ++this.lastId, event, frame: null };
-    if (holdsValue(event)) frameOf(streamed);
-    this.frames.set(event, streamed);
+    const streamed: StreamedEvent = { id: ++this.lastId, event, retval: null, frame: null };
+    if ('exception' in event) {
+      frameOf(streamed);
+    } else if (event.kind === 'job_executed' && holdsValue(event.retval)) {
+      const { retval, ...rest } = event;
+      streamed.event = rest as SchedulerEvent;
+      streamed.retval = retvalJSONText(retval);
+    }
+    if (this.clients > 0) this.frames.set(event, streamed);
     if (this.buffer.length < this.bufferSize) {
       this.buffer.push(streamed);
     } else if (this.bufferSize > 0) {
@@ -117,17 +132,18 @@ export class EventStreamHub {
 function frameOf(streamed: StreamedEvent): string {
   if (streamed.frame === null) {
     const event = streamed.event as SchedulerEvent;
-    streamed.frame = `id: ${streamed.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(eventToJSON(event))}\n\n`;
+    let data = JSON.stringify(eventToJSON(event));
+    // `retval` is the last key of a job_executed event, where eventToJSON would have put it.
+    if (streamed.retval !== null) data = `${data.slice(0, -1)},"retval":${streamed.retval}}`;
+    streamed.frame = `id: ${streamed.id}\nevent: ${event.kind}\ndata: ${data}\n\n`;
     streamed.event = null;
+    streamed.retval = null;
   }
   return streamed.frame;
 }
 
-/** The event carries an error or a task's return value (other than nothing, a number or a boolean). */
-function holdsValue(event: SchedulerEvent): boolean {
-  if ('exception' in event) return true;
-  if (!('retval' in event)) return false;
-  const value: unknown = event.retval;
+/** A return value that could change or be large (not nothing, a number or a boolean). */
+function holdsValue(value: unknown): boolean {
   return !(value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean');
 }
 

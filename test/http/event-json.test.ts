@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { eventToJSON } from '../../src/http/event-json.js';
+import { eventToJSON, retvalJSONText } from '../../src/http/event-json.js';
 
 describe('eventToJSON (the data of GET {prefix}/events)', () => {
   const scheduledRunTime = new Date('2030-01-01T00:00:00.000Z');
@@ -29,5 +29,15 @@ describe('eventToJSON (the data of GET {prefix}/events)', () => {
     // As JSON would give them back.
     for (const value of [0, -1.5, 1e300, true, false, 'a "quoted" \ud800 text', null]) expect(retval(value)).to.deep.equal(JSON.parse(JSON.stringify(value)));
     expect([NaN, Infinity, -Infinity].map(retval)).to.deep.equal([null, null, null]);
+  });
+
+  it('gives the event stream the same return value as text (taken once, framed later)', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const values = [{ rows: [1, 2] }, undefined, 10n, 'x'.repeat(10_000), 'a "quoted" \ud800 text', cycle, () => 1, Symbol('s'), [undefined, () => 1], 0, NaN, true, null];
+    for (const value of values) {
+      const json = eventToJSON({ kind: 'job_executed', jobId: 'j', jobstore: 'default', scheduledRunTime, startedAt: scheduledRunTime, retval: value });
+      expect(JSON.parse(retvalJSONText(value)), String(typeof value)).to.deep.equal(json.retval);
+    }
   });
 });

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import Koa from 'koa';
 import { ManualClock } from '../../src/clock/clock.js';
+import { eventToJSON } from '../../src/http/event-json.js';
 import { schedulerRouter } from '../../src/http/scheduler-router.js';
+import type { JobExecutedEvent } from '../../src/scheduler/events.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
 import { Scheduler } from '../../src/scheduler/scheduler.js';
 import { startTestServer, type TestServer } from './http-harness.js';
@@ -139,6 +141,7 @@ describe('GET {prefix}/events buffer', function () {
     const scheduler = new Scheduler({ clock, logger: silentLogger });
     const shared = { count: 0 };
     scheduler.registerTasks('t', { counted: () => ((shared.count += 1), shared) });
+    let stream: SseClient | undefined;
     const app = new Koa();
     app.use(schedulerRouter(scheduler, { logger: silentLogger, events: { bufferSize: 3 } }).routes());
     const server: Server = await new Promise((resolve) => {
@@ -151,8 +154,9 @@ describe('GET {prefix}/events buffer', function () {
       for (const id of ['a', 'b', 'c', 'd']) await scheduler.addJob({ id, func: 't:counted', trigger: 'interval', hours: 1 });
       expect(await scheduler.runJob('d')).to.equal(shared);
       shared.count = 99;
-      const stream = await openSse(url, { 'Last-Event-ID': '1' });
-      await until(() => stream.events.filter((event) => event.id !== undefined).length === 3, 'the replayed events');
+      stream = await openSse(url, { 'Last-Event-ID': '1' });
+      const events = stream.events;
+      await until(() => events.filter((event) => event.id !== undefined).length === 3, 'the replayed events');
       const replayed = stream.events.filter((event) => event.id !== undefined);
       expect(replayed.map((event) => [event.event, data(event).job_id])).to.deep.equal([
         ['job_added', 'd'],
@@ -160,10 +164,20 @@ describe('GET {prefix}/events buffer', function () {
         ['job_executed', 'd'],
       ]);
       expect(data(replayed[2]!).retval).to.deep.equal({ count: 1 });
+      // The frame is eventToJSON's, keys in its order, though the return value was taken apart.
+      expect(Object.keys(data(replayed[2]!))).to.deep.equal(['kind', 'job_id', 'jobstore', 'scheduled_run_time', 'started_at', 'retval']);
       const ids = replayed.map((event) => Number(event.id));
       expect(ids).to.deep.equal([...ids].sort((x, y) => x - y));
-      stream.close();
+      // Live, to a client listening: the frame is eventToJSON's of the event as it came.
+      let executed: JobExecutedEvent | null = null;
+      scheduler.on('job_executed', (event) => (executed = event));
+      await scheduler.runJob('c');
+      const live = await stream.waitFor((event) => event.event === 'job_executed' && data(event).job_id === 'c');
+      expect(data(live)).to.deep.equal(JSON.parse(JSON.stringify(eventToJSON(executed!))));
+      expect(data(live).retval).to.deep.equal({ count: 100 });
     } finally {
+      // An open stream would hold server.close() up (and hide a failed expectation behind a timeout).
+      stream?.close();
       await new Promise((resolve) => server.close(resolve));
       await scheduler.close();
     }

@@ -30,6 +30,11 @@ export interface WakeLoopParts {
   readonly room?: (below: number) => Promise<void> | null;
 }
 
+/** The first acquire of a pass asks for this many due jobs (or the batch size, if smaller)… */
+export const FIRST_BATCH_SIZE = 25;
+/** …and each next one for this many times more, up to the batch size. */
+export const BATCH_GROWTH = 4;
+
 /**
  * The longest the loop waits for the executors to take in a batch before acquiring the next one
  * anyway: back-pressure spreads a burst, it never holds due jobs back for long-running tasks.
@@ -174,10 +179,14 @@ export class WakeLoop {
       const now = clock.now();
       // Read afresh for each query: dispatching a job with a backlog adds it.
       const catchingUp = () => this.parts.catchingUp?.(alias);
+      // A pass starts small and grows to the batch size: the first due jobs of a burst start once a
+      // few are read, not once a whole batch is read and advanced (on SQLite, ~10 ms for 500).
+      let limit = Math.min(batchSize, FIRST_BATCH_SIZE);
       for (;;) {
-        const acquired = await store.acquireDueJobs(now, batchSize, (job) => advanceDueJob(job, now), catchingUp());
+        const acquired = await store.acquireDueJobs(now, limit, (job) => advanceDueJob(job, now), catchingUp());
         for (const item of acquired) dispatch(alias, item);
-        if (acquired.length < batchSize || !active()) break;
+        if (acquired.length < limit || !active()) break;
+        limit = Math.min(batchSize, limit * BATCH_GROWTH);
         await this.roomForNextBatch();
         if (!active()) return null;
       }

@@ -5,7 +5,7 @@ import type { AcquiredJob, JobAdvance } from '../../src/stores/job-store.js';
 import { MemoryJobStore } from '../../src/stores/memory.js';
 import { silentLogger } from '../../src/scheduler/logger.js';
 import { StoreRegistry } from '../../src/scheduler/store-registry.js';
-import { MAX_BACK_PRESSURE_WAIT_MS, WakeLoop } from '../../src/scheduler/wake-loop.js';
+import { BATCH_GROWTH, FIRST_BATCH_SIZE, MAX_BACK_PRESSURE_WAIT_MS, WakeLoop } from '../../src/scheduler/wake-loop.js';
 import { BASE_TIME, at, intervalJob } from '../stores/job-fixtures.js';
 
 /** A memory store whose due-job query fails the first `failures` times (the database is away). */
@@ -19,6 +19,16 @@ class FlakyStore extends MemoryJobStore {
       this.failures -= 1;
       throw new Error('connection refused');
     }
+    return super.acquireDueJobs(now, limit, advance);
+  }
+}
+
+/** A memory store that notes the limit of each due-job query. */
+class LimitRecordingStore extends MemoryJobStore {
+  readonly limits: number[] = [];
+
+  override async acquireDueJobs(now: Date, limit: number, advance: (job: Job) => JobAdvance): Promise<AcquiredJob[]> {
+    this.limits.push(limit);
     return super.acquireDueJobs(now, limit, advance);
   }
 }
@@ -95,6 +105,31 @@ describe('wake loop', () => {
     loop.wakeUp();
     await loop.idle();
     expect(dispatched.map((item) => item.id)).to.deep.equal(['a', 'b', 'c', 'd', 'e']);
+  });
+
+  it('starts a pass with a small batch and grows it to the batch size, so the first due jobs start soon', async () => {
+    const store = new LimitRecordingStore();
+    const registry = StoreRegistry.of({ default: store }, () => ({ onUnreadableJob: () => undefined }));
+    const dispatched: string[] = [];
+    const batchSize = FIRST_BATCH_SIZE * BATCH_GROWTH * 2;
+    const loop = new WakeLoop({
+      clock: new ManualClock(BASE_TIME),
+      logger: silentLogger,
+      stores: registry,
+      batchSize,
+      fallbackPollMs: 30_000,
+      active: () => true,
+      dispatch: (_jobstore, { job }) => dispatched.push(job.id),
+    });
+    await registry.open();
+    const due = 3 * batchSize;
+    await store.addJobs(Array.from({ length: due }, (_, i) => intervalJob(`j${String(i).padStart(4, '0')}`, BASE_TIME)));
+    loop.wakeUp();
+    await loop.idle();
+    expect(dispatched).to.have.length(due);
+    const first = FIRST_BATCH_SIZE;
+    expect(store.limits.slice(0, 3)).to.deep.equal([first, first * BATCH_GROWTH, batchSize]);
+    expect(store.limits.slice(3).every((limit) => limit === batchSize)).to.equal(true);
   });
 
   it('backs off after store errors, doubling, and fires the job once the store answers', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { jobFromState, stateOf } from '../../src/jobs/job-state.js';
+import { jobFromState, stateOf, stateTextOf } from '../../src/jobs/job-state.js';
+import { DateTrigger } from '../../src/triggers/date-trigger.js';
 import type { Job } from '../../src/jobs/job.js';
 import { IntervalTrigger } from '../../src/triggers/interval-trigger.js';
 
@@ -55,6 +56,28 @@ describe('job state (what stores write and read back)', () => {
     expect(texts.map((text) => jobFromState(job.id, job.nextRunTime, text).trigger.toJSON().hours)).to.deep.equal([6, 7, 6, 6]);
     expect(jobFromState('other', job.nextRunTime, texts[1]!).trigger.toJSON().hours).to.equal(7);
     expect(jobFromState(job.id, job.nextRunTime, texts[0]!).trigger.toJSON().hours).to.equal(6);
+  });
+
+  it('reads the text of a one-off job written with stateTextOf as the job written, without rebuilding its trigger', () => {
+    const once: Job = { ...job, id: 'once', trigger: new DateTrigger({ run_date: '2030-05-01T08:30:00', timezone: 'Europe/Paris' }), nextRunTime: new Date('2030-05-01T06:30:00Z') };
+    const text = stateTextOf(once);
+    expect(text).to.equal(JSON.stringify(stateOf(once)));
+    const read = jobFromState(once.id, once.nextRunTime, text);
+    expect(read.trigger).to.equal(once.trigger);
+    expect(read).to.deep.include({ ...once, trigger: read.trigger });
+    // The writer's arguments are not handed out: changing them after the write changes no read.
+    expect(read.args).to.not.equal(once.args);
+    expect(read.kwargs).to.not.equal(once.kwargs);
+    // Another text under the id (a row changed by another process) is read from the text.
+    const moved = JSON.stringify({ ...stateOf(once), trigger: { ...once.trigger.toJSON(), run_date: '2030-06-01T08:30:00' } });
+    const other = jobFromState('once', new Date('2030-06-01T06:30:00Z'), moved);
+    expect(other.trigger).to.not.equal(once.trigger);
+    expect(other.trigger.toJSON().run_date).to.equal('2030-06-01T08:30:00+02:00');
+  });
+
+  it('does not share a one-off job first read from its text: a burst of them would only churn the shared rows', () => {
+    const text = JSON.stringify(stateOf({ ...job, id: 'read-once', trigger: new DateTrigger({ run_date: '2030-05-01T08:30:00Z', timezone: 'UTC' }) }));
+    expect(jobFromState('read-once', null, text).trigger).to.not.equal(jobFromState('read-once', null, text).trigger);
   });
 
   it('does not share a trigger stored without a start date: it would start at the instant it is read with', () => {

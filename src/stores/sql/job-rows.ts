@@ -1,6 +1,6 @@
 import { JobDeserializationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
-import { jobFromState, stateOf } from '../../jobs/job-state.js';
+import { jobFromState, stateTextOf } from '../../jobs/job-state.js';
 
 /** The columns a job is read back from. */
 export interface StoredJobRow {
@@ -27,7 +27,7 @@ export function rowOfJob(job: Job, updatedAt: number): JobRowValues {
   return {
     id: job.id,
     next_run_time: job.nextRunTime === null ? null : job.nextRunTime.getTime(),
-    state: JSON.stringify(stateOf(job)),
+    state: stateTextOf(job),
     updated_at: updatedAt,
   };
 }

@@ -1,6 +1,7 @@
 import { JobDeserializationError } from '../errors.js';
 import { createTrigger } from '../triggers/trigger-registry.js';
 import type { Trigger } from '../triggers/trigger.js';
+import { BoundedMap } from '../util/bounded-map.js';
 import type { Job, JobState } from './job.js';
 
 /**
@@ -116,10 +117,8 @@ function shareable(trigger: Readonly<Record<string, unknown>>): boolean {
 /** Keeps `job` as the one read from `text` (with its own arguments, never handed out). */
 function share(id: string, text: string, job: Job): Job {
   const shared: SharedRow = { text, job: { ...job, args: copyJSON(job.args), kwargs: copyJSON(job.kwargs) } };
-  // Re-inserted, so a changed job counts as new for the bound.
-  sharedRows.delete(id);
+  // Set again, so a changed job counts as new for the bound.
   sharedRows.set(id, shared);
-  if (sharedRows.size > MAX_SHARED_ROWS) sharedRows.delete(sharedRows.keys().next().value as string);
   return shared.job;
 }
 
@@ -148,8 +147,7 @@ interface SharedRow {
   readonly text: string;
   readonly job: Job;
 }
-const sharedRows = new Map<string, SharedRow>();
-const MAX_SHARED_ROWS = 10_000;
+const sharedRows = new BoundedMap<string, SharedRow>(10_000);
 const origins = new WeakMap<Job, Job>();
 
 function handOut(shared: SharedRow, nextRunTime: Date | null): Job {

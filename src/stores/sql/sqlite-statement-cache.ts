@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { SqliteDatabase } from 'kysely';
+import { BoundedMap } from '../../util/bounded-map.js';
 
 /** Enough for every statement the store issues; `IN (…)` lists of varying length make a few more. */
 const MAX_CACHED_STATEMENTS = 200;
@@ -13,23 +14,16 @@ const MAX_CACHED_STATEMENTS = 200;
  * new SqliteDialect({ database: withStatementCache(new Database(file)) })
  */
 export function withStatementCache(db: Database.Database): SqliteDatabase {
-  const statements = new Map<string, Database.Statement>();
+  const statements = new BoundedMap<string, Database.Statement>(MAX_CACHED_STATEMENTS);
   return {
     close: () => {
       statements.clear();
       db.close();
     },
     prepare: (sql: string) => {
-      const cached = statements.get(sql);
-      if (cached) {
-        // Map order is insertion order: re-inserting keeps the most used statements from eviction.
-        statements.delete(sql);
-        statements.set(sql, cached);
-        return cached;
-      }
-      const statement = db.prepare(sql);
+      const statement = statements.get(sql) ?? db.prepare(sql);
+      // Set again when used, so the most used statements are the last to go.
       statements.set(sql, statement);
-      if (statements.size > MAX_CACHED_STATEMENTS) statements.delete(statements.keys().next().value as string);
       return statement;
     },
   };

@@ -26,7 +26,7 @@ export function createJobStore(url: string, options: SqlJobStoreOptions = {}): J
 /** The SQL database a store URL names; {@link ValidationError} for anything else. */
 export function sqlTargetOf(url: string): SqlTarget {
   const trimmed = url.trim();
-  if (/^postgres(ql)?:\/\//i.test(trimmed)) return { dialect: 'postgres', connectionString: trimmed };
+  if (/^postgres(ql)?:\/\//i.test(trimmed)) return postgresTarget(trimmed);
   if (/^sqlite:/i.test(trimmed)) {
     const rest = trimmed.slice('sqlite:'.length);
     if (rest === ':memory:' || rest === '///:memory:') return { dialect: 'sqlite', filename: ':memory:' };
@@ -37,4 +37,22 @@ export function sqlTargetOf(url: string): SqlTarget {
   throw new ValidationError(
     `Unknown job store URL "${url}": expected memory:, sqlite:<path>, sqlite::memory:, postgres://… or postgresql://…`,
   );
+}
+
+/**
+ * A PostgreSQL URL as pg reads it, less jobclock's own `prepare=true|false` parameter (named prepared
+ * statements, see pg-statement-names.ts), which pg would not know.
+ */
+function postgresTarget(url: string): SqlTarget {
+  const queryStart = url.indexOf('?');
+  const parameters = queryStart < 0 ? [] : url.slice(queryStart + 1).split('&');
+  const isPrepare = (parameter: string) => /^prepare=/i.test(parameter);
+  const prepare = parameters.filter(isPrepare).map((parameter) => parameter.slice('prepare='.length).toLowerCase());
+  if (prepare.length === 0) return { dialect: 'postgres', connectionString: url };
+  const value = prepare.at(-1);
+  if (value !== 'true' && value !== 'false') {
+    throw new ValidationError(`prepare= in a PostgreSQL store URL must be true or false, got "${value}"`);
+  }
+  const rest = parameters.filter((parameter) => !isPrepare(parameter));
+  return { dialect: 'postgres', connectionString: url.slice(0, queryStart) + (rest.length > 0 ? `?${rest.join('&')}` : ''), prepare: value === 'true' };
 }

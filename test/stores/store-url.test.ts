@@ -27,6 +27,16 @@ describe('store URLs', function () {
     }
   });
 
+  it('takes prepare=true|false out of a PostgreSQL URL (named prepared statements), and refuses another value', function () {
+    expect(sqlTargetOf('postgres://db/app?prepare=false')).to.deep.equal({ dialect: 'postgres', connectionString: 'postgres://db/app', prepare: false });
+    expect(sqlTargetOf('postgres://db/app?sslmode=require&prepare=TRUE&application_name=x')).to.deep.equal({
+      dialect: 'postgres',
+      connectionString: 'postgres://db/app?sslmode=require&application_name=x',
+      prepare: true,
+    });
+    expect(() => sqlTargetOf('postgres://db/app?prepare=no')).to.throw(ValidationError, /prepare= .* must be true or false, got "no"/);
+  });
+
   it('refuses anything else with a ValidationError naming the accepted forms', function () {
     for (const url of ['', 'sqlite:', 'mysql://db/app', 'memory', 'jobs.sqlite', 'http://db']) {
       expect(() => createJobStore(url), url).to.throw(ValidationError, /memory:, sqlite:<path>/);

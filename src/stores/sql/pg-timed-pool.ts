@@ -1,6 +1,7 @@
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import { JobStoreUnavailableError } from '../../errors.js';
+import type { StatementNames } from './pg-statement-names.js';
 import { unreachableSummary } from './store-errors.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_QUERY_TIMEOUT_MS, type StoreTimeouts } from './sql-target.js';
 
@@ -32,17 +33,19 @@ export function pgTimeoutSettings(timeouts: StoreTimeouts = {}): pg.PoolConfig {
  * Nothing of it commits. The one window no client can close is the COMMIT round trip itself: if
  * the connection dies after COMMIT was sent, the outcome is unknown, and the error says so.
  *
+ * With `names`, the statements it names run as named prepared statements (see pg-statement-names.ts).
+ *
  * @example
- * new PostgresDialect({ pool: abandoningTimedOutQueries(new pg.Pool(config), 15_000) })
+ * new PostgresDialect({ pool: abandoningTimedOutQueries(new pg.Pool(config), 15_000, new StatementNames()) })
  */
-export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number): PostgresPool {
+export function abandoningTimedOutQueries(pool: pg.Pool, queryMs: number, names: StatementNames | null = null): PostgresPool {
   return {
     // A callback, not the promise: the wrapper must listen for 'error' in the very call that hands
     // the client out. A promise resumes only after the socket's chunk is parsed, and the server's
     // FATAL message may follow ReadyForQuery in that same chunk (a session terminated as it opened).
     connect: () =>
       new Promise<PostgresPoolClient>((resolve, reject) =>
-        pool.connect((error, client) => (error || !client ? reject(error ?? new Error('The pg pool handed out no client')) : resolve(new AbandoningClient(client, queryMs)))),
+        pool.connect((error, client) => (error || !client ? reject(error ?? new Error('The pg pool handed out no client')) : resolve(new AbandoningClient(client, queryMs, names)))),
       ),
     end: () => pool.end(),
   };
@@ -66,6 +69,7 @@ class AbandoningClient implements PostgresPoolClient {
   constructor(
     private readonly inner: pg.PoolClient,
     private readonly queryMs: number,
+    private readonly names: StatementNames | null,
   ) {
     inner.on('error', this.onConnectionError);
   }
@@ -95,7 +99,9 @@ class AbandoningClient implements PostgresPoolClient {
       }, this.queryMs);
     });
     try {
-      const result = await Promise.race([this.inner.query(sql, [...parameters]), timedOut]);
+      const name = this.names?.nameOf(sql, parameters.length);
+      const sent = name === undefined ? this.inner.query(sql, [...parameters]) : this.inner.query({ name, text: sql, values: [...parameters] });
+      const result = await Promise.race([sent, timedOut]);
       return result as unknown as PostgresQueryResult<R>;
     } catch (error) {
       const summary = unreachableSummary(error);

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import type pg from 'pg';
 import { importDriver, type ModuleImporter } from './driver-import.js';
 import { abandoningTimedOutQueries, pgTimeoutSettings } from './pg-timed-pool.js';
+import { StatementNames } from './pg-statement-names.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, type SqlTarget, type StoreTimeouts } from './sql-target.js';
 import type { JobclockDatabase } from './schema.js';
 import { translatingStoreErrors } from './store-error-dialect.js';
@@ -32,7 +33,7 @@ export function createKysely(target: SqlTarget, timeouts: StoreTimeouts = {}, im
     dialect: translatingStoreErrors(
       target.dialect === 'sqlite'
         ? sqliteDialect(target.filename, importer)
-        : postgresDialect(target.connectionString, timeouts, importer),
+        : postgresDialect(target, timeouts, importer),
     ),
   });
 }
@@ -63,7 +64,8 @@ function sqliteDialect(filename: string, importer: ModuleImporter | undefined): 
   });
 }
 
-function postgresDialect(connectionString: string, timeouts: StoreTimeouts, importer: ModuleImporter | undefined): PostgresDialect {
+function postgresDialect(target: Extract<SqlTarget, { dialect: 'postgres' }>, timeouts: StoreTimeouts, importer: ModuleImporter | undefined): PostgresDialect {
+  const { connectionString } = target;
   return new PostgresDialect({
     pool: async () => {
       const driver = await loadPg(importer);
@@ -81,7 +83,7 @@ function postgresDialect(connectionString: string, timeouts: StoreTimeouts, impo
       // An idle client that loses its server emits 'error' on the pool; unhandled, that would kill the
       // process. The pool drops the client, and the next query reports any lasting problem itself.
       pool.on('error', () => {});
-      return abandoningTimedOutQueries(pool, timeouts.queryMs ?? DEFAULT_QUERY_TIMEOUT_MS);
+      return abandoningTimedOutQueries(pool, timeouts.queryMs ?? DEFAULT_QUERY_TIMEOUT_MS, target.prepare === false ? null : new StatementNames());
     },
   });
 }

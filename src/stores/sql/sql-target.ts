@@ -10,7 +10,16 @@
  */
 export type SqlTarget =
   | { readonly dialect: 'sqlite'; /** A file path, or `:memory:`. */ readonly filename: string }
-  | { readonly dialect: 'postgres'; readonly connectionString: string };
+  | {
+      readonly dialect: 'postgres';
+      readonly connectionString: string;
+      /**
+       * Run repeated statements as named prepared statements (default true); false for a pooler
+       * that does not keep them (PgBouncer in transaction mode before 1.21). `prepare=false` in a
+       * store URL sets it.
+       */
+      readonly prepare?: boolean;
+    };
 
 /**
  * How long a PostgreSQL store waits before it calls the server unreachable.

@@ -1,7 +1,7 @@
 import type { Job } from '../jobs/job.js';
-import type { ClaimedRuns, ClusterCoordination, ClusterNode, RunTransition } from '../stores/cluster-coordination.js';
+import type { ClusterCoordination } from '../stores/cluster-coordination.js';
 import type { AcquiredJob, JobAdvance, JobCounts, JobPage, JobStore, StoreContext } from '../stores/job-store.js';
-import type { RunHistory, RunRecord, RunRetention } from '../stores/run-history.js';
+import type { RunHistory } from '../stores/run-history.js';
 import type { StoreHealth } from './store-health.js';
 
 /**
@@ -92,21 +92,25 @@ export class TrackedJobStore implements JobStore {
   }
 }
 
+// Every argument is passed on (rest parameters): a parameter added to the interface later cannot be
+// dropped here without the compiler seeing it.
 function trackHistory(history: RunHistory, health: StoreHealth): RunHistory {
+  type Of<K extends keyof RunHistory> = Parameters<RunHistory[K]>;
   return {
-    recordRuns: (runs: readonly RunRecord[]) => health.track('write', () => history.recordRuns(runs)),
-    getRuns: (jobId: string, options?: { readonly limit?: number }) => health.track('read', () => history.getRuns(jobId, options)),
-    lastRuns: (jobIds: readonly string[]) => health.track('read', () => history.lastRuns(jobIds)),
-    trimRuns: (retention: RunRetention, now: Date, batchSize: number) => health.track('write', () => history.trimRuns(retention, now, batchSize)),
+    recordRuns: (...args: Of<'recordRuns'>) => health.track('write', () => history.recordRuns(...args)),
+    getRuns: (...args: Of<'getRuns'>) => health.track('read', () => history.getRuns(...args)),
+    lastRuns: (...args: Of<'lastRuns'>) => health.track('read', () => history.lastRuns(...args)),
+    trimRuns: (...args: Of<'trimRuns'>) => health.track('write', () => history.trimRuns(...args)),
   };
 }
 
 function trackCoordination(cluster: ClusterCoordination, health: StoreHealth): ClusterCoordination {
+  type Of<K extends keyof ClusterCoordination> = Parameters<ClusterCoordination[K]>;
   return {
-    startRuns: (runs: readonly RunTransition[], now: Date): Promise<ReadonlySet<string>> => health.track('write', () => cluster.startRuns(runs, now)),
-    heartbeat: (now: Date) => health.track('write', () => cluster.heartbeat(now)),
-    takeOverExpiredRuns: (now: Date, limit: number): Promise<ClaimedRuns[]> => health.track('write', () => cluster.takeOverExpiredRuns(now, limit)),
-    liveNodes: (since: Date): Promise<ClusterNode[]> => health.track('read', () => cluster.liveNodes(since)),
-    leave: (now: Date) => health.track('write', () => cluster.leave(now)),
+    startRuns: (...args: Of<'startRuns'>) => health.track('write', () => cluster.startRuns(...args)),
+    heartbeat: (...args: Of<'heartbeat'>) => health.track('write', () => cluster.heartbeat(...args)),
+    takeOverExpiredRuns: (...args: Of<'takeOverExpiredRuns'>) => health.track('write', () => cluster.takeOverExpiredRuns(...args)),
+    liveNodes: (...args: Of<'liveNodes'>) => health.track('read', () => cluster.liveNodes(...args)),
+    leave: (...args: Of<'leave'>) => health.track('write', () => cluster.leave(...args)),
   };
 }

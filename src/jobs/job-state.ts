@@ -97,7 +97,8 @@ export function jobFromState(id: string, nextRunTime: Date | null, state: unknow
  * `stateOf(job)` as the JSON text a store writes. A one-off (date) job's is remembered with the job:
  * reading that text back when the job comes due then parses nothing and rebuilds no trigger, which
  * took a fifth of the run time of a burst of one-off jobs added over REST. Other jobs are shared
- * from their first read, as before: remembering every write cost bulk adds of interval jobs ~20 %.
+ * from their first read, as before: remembering them at the write too would cost every add ~1.5 µs
+ * (a copy of the job and its arguments) for a gain on the first read only.
  *
  * @example
  * await db.insertInto('jobs').values({ id: job.id, state: stateTextOf(job), … }).execute()

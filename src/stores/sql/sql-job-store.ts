@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import { ConflictingIdError, JobDeserializationError, JobLookupError, ValidationError } from '../../errors.js';
 import type { Job } from '../../jobs/job.js';
 import type { ClusterCoordination } from '../cluster-coordination.js';
@@ -7,16 +7,14 @@ import type { RunHistory } from '../run-history.js';
 import { Batcher } from '../../util/batcher.js';
 import { JOB_COLUMNS, jobOfRow, rowOfJob, type JobRowValues, type StoredJobRow } from './job-rows.js';
 import { type JobclockDatabase, storeNames } from './schema.js';
-import { dialectStatements, type DialectStatements, type SqlColumn } from './dialect-statements.js';
+import { dialectStatements, type DialectStatements } from './dialect-statements.js';
 import { DueJobs } from './due-jobs.js';
+import { JobInserts } from './job-inserts.js';
 import type { PostgresCoordination } from './postgres-coordination.js';
 import type { SqlTarget, StoreTimeouts } from './sql-target.js';
 import { SqlRunHistory } from './sql-run-history.js';
 import { CompiledStatements } from './compiled-statements.js';
 import { jobclockMigrator, openSqlStore, withOwnConnection, type OpenSqlStore, type SqlStoreSetup } from './store-opening.js';
-
-/** Job rows per INSERT statement of `addJobs` (all of them in one transaction). */
-const INSERT_BATCH = 5000;
 
 /**
  * Where a SQL store keeps its tables.
@@ -53,21 +51,6 @@ export interface MigrationStatus {
   readonly executedAt: Date | null;
 }
 
-/** A job row's columns, for inserting many rows with one statement (`state` is jsonb on PostgreSQL). */
-const JOB_ROW_COLUMNS: readonly SqlColumn[] = [
-  { name: 'id', type: 'text' },
-  { name: 'next_run_time', type: 'bigint' },
-  { name: 'state', type: 'jsonb' },
-  { name: 'updated_at', type: 'bigint' },
-];
-
-/** An upsert's SET: every written column from the row that conflicted (`excluded`). */
-const excludedJobColumns = {
-  next_run_time: sql<number | null>`excluded.next_run_time`,
-  state: sql<string>`excluded.state`,
-  updated_at: sql<number>`excluded.updated_at`,
-};
-
 /**
  * The job store on SQL, SQLite (better-sqlite3) or PostgreSQL (pg), through Kysely. Opening it
  * runs the migrations of `migrations/`. Every method returns once its change is committed; due
@@ -94,7 +77,8 @@ export class SqlJobStore implements JobStore {
    * SQLite: the new rows of the adds made in one turn go in one transaction, a group commit (one
    * WAL commit instead of one each); each add still answers for its own row, after the commit.
    */
-  private readonly newRows = new Batcher<JobRowValues, Error | null>((rows) => this.insertEach(rows));
+  private readonly newRows = new Batcher<JobRowValues, Error | null>(async (rows) => this.inserts.each((await this.connection()).db, rows));
+  private readonly inserts: JobInserts;
 
   constructor(
     target: SqlTarget,
@@ -110,6 +94,7 @@ export class SqlJobStore implements JobStore {
       sharedAsCluster: target.dialect === 'postgres' && (options.cluster ?? true),
     };
     this.due = new DueJobs(this.statements, this.compiled);
+    this.inserts = new JobInserts(this.statements, this.compiled);
     this.history = new SqlRunHistory(async () => (await this.connection()).db, this.statements, this.compiled);
     this.runHistory = this.history;
   }
@@ -204,7 +189,7 @@ export class SqlJobStore implements JobStore {
           const { id: _id, ...changes } = row;
           await trx.insertInto('jobs').values(row).onConflict((conflict) => conflict.column('id').doUpdateSet(changes)).execute();
         } else {
-          await this.insertRow(trx, row);
+          await this.inserts.one(trx, row);
         }
       });
     } catch (error) {
@@ -222,74 +207,14 @@ export class SqlJobStore implements JobStore {
     const rows = jobs.map((job) => rowOfJob(job, updatedAt));
     try {
       // One transaction: a conflict (or any failure) adds none of them.
-      await this.statements.writeTransaction(db, async (trx) => {
-        for (let start = 0; start < rows.length; start += INSERT_BATCH) {
-          await this.insertRows(trx, rows.slice(start, start + INSERT_BATCH), options.replaceExisting ?? false);
-        }
-      });
+      await this.statements.writeTransaction(db, (trx) => this.inserts.all(trx, rows, options.replaceExisting ?? false));
     } catch (error) {
-      if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(await this.conflictingId(db, jobs));
+      if (this.statements.isUniqueViolation(error)) throw new ConflictingIdError(await this.inserts.conflictingId(db, jobs));
       throw this.storableOr(error, jobs[0]?.id ?? '');
     }
     let earliest: Job | undefined;
     for (const job of jobs) if (job.nextRunTime && !(earliest?.nextRunTime && earliest.nextRunTime <= job.nextRunTime)) earliest = job;
     if (earliest) await this.notifyOtherNodes(earliest);
-  }
-
-  /**
-   * Inserts the rows of concurrent adds (SQLite) in one statement, each row taken unless its id is
-   * already stored or came earlier in the batch: a duplicate refuses that row alone; any other
-   * failure stores none and is every add's answer. One compiled statement whatever the number of
-   * rows, where a statement per row (in one transaction) cost a fifth of a `POST /jobs`.
-   */
-  private async insertEach(rows: readonly JobRowValues[]): Promise<(Error | null)[]> {
-    const { db } = await this.connection();
-    const { rows: stored } = await this.statements.atomicWrite(db, (trx) =>
-      this.compiled.run(trx, 'insert jobs, skip taken ids', (slot) =>
-        this.jobRowsInsert(trx, slot).onConflict((conflict) => conflict.column('id').doNothing()).returning('id'),
-      this.jobRowsValues(rows)),
-    );
-    // Rows go in in their order: of two with one id, the first was stored.
-    const storedIds = new Set(stored.map((row) => row.id));
-    return rows.map((row) => (storedIds.delete(row.id) ? null : new ConflictingIdError(row.id)));
-  }
-
-  /** Inserts job rows with one statement, compiled once (`replace`: an existing id is overwritten, else it fails the statement). */
-  private async insertRows(trx: Kysely<JobclockDatabase>, rows: readonly JobRowValues[], replace: boolean): Promise<void> {
-    await this.compiled.run(trx, `insert jobs${replace ? ', replace taken ids' : ''}`, (slot) => {
-      const insert = this.jobRowsInsert(trx, slot);
-      return replace ? insert.onConflict((conflict) => conflict.column('id').doUpdateSet(excludedJobColumns)) : insert;
-    }, this.jobRowsValues(rows));
-  }
-
-  /** `INSERT INTO jobs … SELECT` the rows of {@link jobRowsValues}, whatever their number. */
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- CompiledStatements' slot: a value of the type its place takes
-  private jobRowsInsert(trx: Kysely<JobclockDatabase>, slot: <T>(index: number) => T) {
-    return trx
-      .insertInto('jobs')
-      .columns(['id', 'next_run_time', 'state', 'updated_at'])
-      .expression(this.statements.rowsFrom<JobRowValues>(trx, JOB_ROW_COLUMNS, slot));
-  }
-
-  private jobRowsValues(rows: readonly JobRowValues[]): unknown[] {
-    return this.statements.rowsValues(rows.map((row) => [row.id, row.next_run_time, row.state, row.updated_at]), JOB_ROW_COLUMNS);
-  }
-
-  private insertRow(trx: Kysely<JobclockDatabase>, row: JobRowValues) {
-    const values = [row.id, row.next_run_time, row.state, row.updated_at];
-    return this.compiled.run(trx, 'insert job', (slot) => trx.insertInto('jobs').values({ id: slot(0), next_run_time: slot(1), state: slot(2), updated_at: slot(3) }), values);
-  }
-
-  /** Which id of a refused batch conflicts: one repeated within it, or one already stored. */
-  private async conflictingId(db: Kysely<JobclockDatabase>, jobs: readonly Job[]): Promise<string> {
-    const seen = new Set<string>();
-    for (const job of jobs) {
-      if (seen.has(job.id)) return job.id;
-      seen.add(job.id);
-    }
-    const ids = jobs.map((job) => job.id);
-    const row = await db.selectFrom('jobs').select('id').where('id', 'in', this.statements.idList(ids)).executeTakeFirst();
-    return row?.id ?? ids[0] ?? '';
   }
 
   async updateJob(job: Job): Promise<void> {

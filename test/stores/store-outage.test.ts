@@ -99,18 +99,19 @@ describe('SqlJobStore on PostgreSQL: the server goes away under it', function ()
     await admin.connect();
     closing.push(() => admin.end());
     const schema = `outage_${schemaCount}`;
-    // A write that takes longer than the store waits: the insert sleeps in a trigger.
-    await admin.query(`create function ${schema}.slow() returns trigger language plpgsql as $$ begin perform pg_sleep(3); return new; end $$`);
-    await admin.query(`create trigger slow before insert on ${schema}.jobclock_jobs for each row execute function ${schema}.slow()`);
+    // A write that takes longer than the store waits: the insert waits for a lock held here until
+    // the store has given up on it (no fixed delay: it waits for as long as the lock is held).
+    await admin.query('begin');
+    await admin.query(`lock table ${schema}.jobclock_jobs in access exclusive mode`);
 
     await unavailable(store.addJob(intervalJob('slow', at(10))));
+    await admin.query('rollback');
 
     // Wait until the server has finished with the abandoned statement, then look.
     await waitFor(async () => {
       const { rows } = await admin.query(`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid() and state <> 'idle'`);
       return rows[0].n === 0;
     }, 15_000);
-    await admin.query(`drop trigger slow on ${schema}.jobclock_jobs`);
     expect(await store.lookupJob('slow')).to.equal(null);
     await store.addJob(intervalJob('fast', at(10)));
     expect((await store.getJobs()).map((job) => job.id)).to.deep.equal(['fast']);
